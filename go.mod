@@ -1,0 +1,3 @@
+module github.com/btstream/btstream
+
+go 1.26
