@@ -1,0 +1,181 @@
+package stream
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"sync/atomic"
+	"time"
+)
+
+// Config configures a Server. The zero value is ready to use.
+type Config struct {
+	Addr            string        // listen address; default "127.0.0.1:0" (loopback, free port)
+	ShutdownTimeout time.Duration // default 2s; after it, connections are closed hard
+	Logger          *slog.Logger  // nil -> discard
+}
+
+const (
+	defaultAddr            = "127.0.0.1:0"
+	defaultShutdownTimeout = 2 * time.Second
+)
+
+// Server serves a fixed list of sources: source i at "/{i}/{escaped name}",
+// all of them at "/playlist.m3u". See Handler for the routes.
+type Server struct {
+	ln      net.Listener
+	srv     *http.Server
+	srcs    []Source
+	base    string // "http://host:port" as a local client reaches it
+	timeout time.Duration
+	log     *slog.Logger
+	started atomic.Bool
+}
+
+// Listen binds cfg.Addr now, so that URL and PlaylistURL are known before
+// Serve runs. The caller must call Serve or Close to release the listener.
+func Listen(cfg Config, srcs ...Source) (*Server, error) {
+	addr := cfg.Addr
+	if addr == "" {
+		addr = defaultAddr
+	}
+	timeout := cfg.ShutdownTimeout
+	if timeout <= 0 {
+		timeout = defaultShutdownTimeout
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	s := &Server{
+		ln:      ln,
+		srcs:    srcs,
+		base:    "http://" + dialAddr(ln.Addr()),
+		timeout: timeout,
+		log:     log,
+	}
+	s.srv = &http.Server{
+		Handler:           Handler(log, srcs...),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
+	}
+	return s, nil
+}
+
+// dialAddr is the address a client on this machine dials to reach a
+// listener bound to addr: an unspecified IP (0.0.0.0, ::) becomes loopback.
+func dialAddr(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok || !tcp.IP.IsUnspecified() {
+		return addr.String()
+	}
+	ip := net.IPv6loopback
+	if tcp.IP.To4() != nil {
+		ip = net.IPv4(127, 0, 0, 1)
+	}
+	return net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port))
+}
+
+// Addr is the address the server listens on.
+func (s *Server) Addr() net.Addr { return s.ln.Addr() }
+
+// URL is the absolute URL of source i, e.g.
+// "http://127.0.0.1:34567/0/Big%20Buck%20Bunny.mkv", or "" if there is no
+// source i. A wildcard listen address is shown as loopback.
+func (s *Server) URL(i int) string {
+	if i < 0 || i >= len(s.srcs) {
+		return ""
+	}
+	return s.base + sourcePath(i, s.srcs[i].Name())
+}
+
+// PlaylistURL is the absolute URL of the extended M3U of all sources.
+func (s *Server) PlaylistURL() string { return s.base + playlistPath }
+
+// Serve serves until ctx ends, then stops in bounded time: request contexts
+// are cancelled (so sources' Reads return), Shutdown is given
+// Config.ShutdownTimeout to let connections finish, and whatever remains is
+// closed hard. It returns nil after such a stop, even a hard one, and an
+// error if the listener fails or Serve was already called.
+//
+// With sources that honour the Open contract, every request handler, and so
+// every reader, has returned by the time Serve returns.
+func (s *Server) Serve(ctx context.Context) error {
+	if !s.started.CompareAndSwap(false, true) {
+		return errors.New("serve: already started")
+	}
+	reqCtx, cancelRequests := context.WithCancel(ctx)
+	defer cancelRequests()
+	s.srv.BaseContext = func(net.Listener) context.Context { return reqCtx }
+
+	served := make(chan error, 1)
+	go func() { served <- s.srv.Serve(s.ln) }()
+
+	select {
+	case err := <-served:
+		if errors.Is(err, http.ErrServerClosed) { // Close was called
+			return nil
+		}
+		return fmt.Errorf("serve on %s: %w", s.Addr(), err)
+	case <-ctx.Done():
+	}
+
+	cancelRequests()
+	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
+	defer cancel()
+	if err := s.srv.Shutdown(shutdownCtx); err != nil {
+		s.log.Warn("http shutdown timed out; closing connections", "timeout", s.timeout, "err", err)
+		if err := s.srv.Close(); err != nil {
+			s.log.Debug("close http server", "err", err)
+		}
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve on %s: %w", s.Addr(), err)
+	}
+	return nil
+}
+
+// Close stops the server hard: it closes the listener and every connection
+// without waiting for handlers. It releases the listener of a Server whose
+// Serve was never called; a running Serve then returns nil.
+func (s *Server) Close() error {
+	err := s.srv.Close()
+	if lerr := s.ln.Close(); lerr != nil && !errors.Is(lerr, net.ErrClosed) && err == nil {
+		err = lerr
+	}
+	if err != nil {
+		return fmt.Errorf("close server: %w", err)
+	}
+	return nil
+}
+
+// IsLoopback reports whether addr is on the loopback interface only, so that
+// main can warn when the stream is reachable from other machines. A
+// wildcard address (0.0.0.0, ::) is not loopback.
+func IsLoopback(addr net.Addr) bool {
+	var ip net.IP
+	switch a := addr.(type) {
+	case *net.TCPAddr:
+		ip = a.IP
+	case *net.UDPAddr:
+		ip = a.IP
+	default:
+		host, _, err := net.SplitHostPort(addr.String())
+		if err != nil {
+			return false
+		}
+		if host == "localhost" {
+			return true
+		}
+		ip = net.ParseIP(host)
+	}
+	return ip != nil && ip.IsLoopback()
+}

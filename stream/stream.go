@@ -1,0 +1,37 @@
+// Package stream serves seekable sources over HTTP with Range support, for a
+// media player on the same machine.
+//
+// Each source is served at "/{i}/{escaped name}" and all of them as an
+// extended M3U playlist at "/playlist.m3u". Only GET and HEAD are served.
+// Byte ranges, conditional requests and If-Range are handled by
+// [http.ServeContent]; this package adds what a torrent-backed source needs
+// on top of it: an explicit Content-Type so the first bytes are never
+// sniffed, a reader opened only when bytes are actually sent, one reader per
+// request tied to the request's context and always closed, and a shutdown
+// that is bounded even while a player holds a stream open.
+//
+// It does not cache, transcode or rate-limit, and it never sends internal
+// error text to clients.
+package stream
+
+import (
+	"context"
+	"io"
+)
+
+// Source is what stream needs of a file; it is defined here, where it is
+// consumed.
+type Source interface {
+	// Name is the base name; its extension picks the Content-Type.
+	Name() string
+	// Size is the length in bytes. It is authoritative: Range requests are
+	// evaluated against it without opening the source.
+	Size() int64
+	// ETag is a strong validator, already quoted, e.g. `"3f2a...-0"`;
+	// "" means none.
+	ETag() string
+	// Open returns an independent reader positioned at 0. Reads must return
+	// promptly with ctx.Err() once ctx is done. Each HTTP request opens and
+	// closes its own reader, and only if it sends bytes.
+	Open(ctx context.Context) (io.ReadSeekCloser, error)
+}
