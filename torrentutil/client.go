@@ -1,0 +1,134 @@
+package torrentutil
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/anacrolix/torrent"
+	"github.com/anacrolix/torrent/storage"
+	"golang.org/x/time/rate"
+)
+
+// Config configures a Client. The zero value plus a DataDir is a normal
+// client: DHT, trackers, PEX and UPnP on, uploading while it downloads.
+type Config struct {
+	// DataDir holds the pieces. Required; the caller owns its lifetime.
+	DataDir string
+	// Persist keeps piece completion in DataDir so that a later run on the
+	// same folder reuses verified pieces instead of fetching them again.
+	Persist bool
+	// ListenPort is the BitTorrent port; 0 picks a free one. When the port
+	// is taken, NewClient falls back to a free one and sets PortFallback.
+	ListenPort int
+	// Offline keeps the client on loopback: it listens on 127.0.0.1 only and
+	// uses no DHT, trackers, PEX, UPnP, webseeds or WebTorrent. The demo and
+	// the tests use it; nothing then leaves the machine.
+	Offline bool
+	NoDHT   bool // no DHT
+	NoUPnP  bool // no UPnP/NAT-PMP port forwarding
+	// NoUpload never uploads; Seed keeps uploading after the file is complete.
+	NoUpload, Seed bool
+	// DownloadRate and UploadRate cap the transfer in bytes per second; 0 is unlimited.
+	DownloadRate, UploadRate int64
+	// Logger receives the library's logs; nil discards them.
+	Logger *slog.Logger
+}
+
+// Client is one BitTorrent client. It is safe for concurrent use.
+type Client struct {
+	cl           *torrent.Client
+	sto          storage.ClientImplCloser
+	log          *slog.Logger
+	portFallback bool
+}
+
+// NewClient starts a client that listens for peers.
+func NewClient(cfg Config) (*Client, error) {
+	if cfg.DataDir == "" {
+		return nil, errors.New("new client: no data folder")
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	sto, err := newStorage(cfg.DataDir, cfg.Persist)
+	if err != nil {
+		return nil, err
+	}
+	c := &Client{sto: sto, log: log}
+	tcfg := clientConfig(cfg, sto, log)
+	c.cl, err = torrent.NewClient(tcfg)
+	if err != nil && isAddrInUse(err) && tcfg.ListenPort != 0 {
+		tcfg.ListenPort = 0
+		c.portFallback = true
+		c.cl, err = torrent.NewClient(tcfg)
+	}
+	if err != nil && strings.Contains(err.Error(), "tcp6") && !tcfg.DisableIPv6 {
+		// v1.61.0 fails on hosts without IPv6 (anacrolix/torrent#900).
+		tcfg.DisableIPv6 = true
+		c.cl, err = torrent.NewClient(tcfg)
+	}
+	if err != nil {
+		sto.Close()
+		return nil, fmt.Errorf("start torrent client: %w", err)
+	}
+	return c, nil
+}
+
+func clientConfig(cfg Config, sto storage.ClientImpl, log *slog.Logger) *torrent.ClientConfig {
+	tc := torrent.NewDefaultClientConfig()
+	tc.DataDir = cfg.DataDir
+	tc.DefaultStorage = sto
+	tc.ListenPort = cfg.ListenPort
+	tc.NoDHT = cfg.NoDHT
+	tc.NoDefaultPortForwarding = cfg.NoUPnP
+	tc.NoUpload = cfg.NoUpload
+	tc.Seed = cfg.Seed
+	tc.DisableWebtorrent = true // less CPU and no STUN traffic; webseeds stay on
+	tc.HTTPUserAgent = "btstream"
+	tc.Slogger = log
+	if cfg.DownloadRate > 0 {
+		tc.DownloadRateLimiter = rate.NewLimiter(rate.Limit(cfg.DownloadRate), int(max(cfg.DownloadRate, 1<<16)))
+	}
+	if cfg.UploadRate > 0 {
+		tc.UploadRateLimiter = rate.NewLimiter(rate.Limit(cfg.UploadRate), int(max(cfg.UploadRate, 1<<16)))
+	}
+	if cfg.Offline {
+		tc.ListenHost = func(network string) string {
+			if network == "tcp6" || network == "udp6" {
+				return "::1"
+			}
+			return "127.0.0.1"
+		}
+		tc.ListenPort = 0
+		tc.NoDHT = true
+		tc.DisableTrackers = true
+		tc.DisablePEX = true
+		tc.NoDefaultPortForwarding = true
+		tc.DisableWebseeds = true
+		tc.DisableIPv6 = true
+		tc.DisableUTP = true
+		tc.DropMutuallyCompletePeers = false
+	}
+	return tc
+}
+
+func isAddrInUse(err error) bool {
+	return strings.Contains(err.Error(), "address already in use")
+}
+
+// PortFallback reports whether the configured listen port was taken and a
+// free one was used instead.
+func (c *Client) PortFallback() bool { return c.portFallback }
+
+// ListenPort is the port the client accepts peers on.
+func (c *Client) ListenPort() int { return c.cl.LocalPort() }
+
+// Close stops the client and closes its storage. Data on disk stays.
+func (c *Client) Close() error {
+	errs := c.cl.Close()
+	return errors.Join(append(errs, c.sto.Close())...)
+}

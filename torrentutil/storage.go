@@ -1,0 +1,218 @@
+package torrentutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/anacrolix/torrent/metainfo"
+	"github.com/anacrolix/torrent/segments"
+	"github.com/anacrolix/torrent/storage"
+)
+
+// fileStorage keeps a torrent's files as plain files under dir/<name>/...,
+// written with pwrite. It replaces the library's default storage, which maps
+// files into memory in v1.61.0: there a full disk faults the process with
+// SIGBUS, here it is an ordinary write error (ENOSPC) that btstream reports.
+// Every path is checked to stay inside dir, whatever the torrent's names say.
+type fileStorage struct {
+	dir string
+	pc  storage.PieceCompletion
+}
+
+// newStorage opens the storage in dir. With persist, piece completion lives in
+// a bolt database in dir, so a later run reuses verified pieces; without, it
+// lives in memory and dies with the process.
+func newStorage(dir string, persist bool) (storage.ClientImplCloser, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("data folder: %w", err)
+	}
+	pc := storage.NewMapPieceCompletion()
+	if persist {
+		var err error
+		pc, err = storage.NewBoltPieceCompletion(dir)
+		if err != nil {
+			if strings.Contains(err.Error(), "timeout") {
+				return nil, fmt.Errorf("data folder %s is in use by another btstream", dir)
+			}
+			return nil, fmt.Errorf("data folder: %w", err)
+		}
+	}
+	return &fileStorage{dir: dir, pc: pc}, nil
+}
+
+func (s *fileStorage) Close() error { return s.pc.Close() }
+
+func (s *fileStorage) OpenTorrent(_ context.Context, info *metainfo.Info, ih metainfo.Hash) (storage.TorrentImpl, error) {
+	files := info.UpvertedFiles()
+	t := &fileTorrent{
+		ih:    ih,
+		pc:    s.pc,
+		index: info.FileSegmentsIndex(),
+		paths: make([]string, len(files)),
+		lens:  make([]int64, len(files)),
+		open:  make(map[int]*os.File),
+	}
+	for i, fi := range files {
+		p, err := safeJoin(s.dir, append([]string{info.BestName()}, fi.BestPath()...))
+		if err != nil {
+			return storage.TorrentImpl{}, fmt.Errorf("file %d: %w", i, err)
+		}
+		t.paths[i], t.lens[i] = p, fi.Length
+	}
+	return storage.TorrentImpl{Piece: t.piece, Close: t.close}, nil
+}
+
+// safeJoin joins torrent path components under root and refuses any that
+// would leave it or that the filesystem cannot hold.
+func safeJoin(root string, comps []string) (string, error) {
+	clean := make([]string, 0, len(comps))
+	for _, c := range comps {
+		switch {
+		case c == "" || c == "." || c == "..":
+			return "", fmt.Errorf("unsafe path component %q", c)
+		case strings.ContainsAny(c, "/\\\x00"):
+			return "", fmt.Errorf("unsafe path component %q", c)
+		case len(c) > 255:
+			return "", fmt.Errorf("path component longer than 255 bytes")
+		case len(c) >= 2 && c[1] == ':':
+			return "", fmt.Errorf("unsafe path component %q", c)
+		}
+		clean = append(clean, c)
+	}
+	p := filepath.Join(append([]string{root}, clean...)...)
+	rel, err := filepath.Rel(root, p)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || filepath.IsAbs(rel) {
+		return "", fmt.Errorf("path %q leaves the data folder", filepath.Join(comps...))
+	}
+	return p, nil
+}
+
+type fileTorrent struct {
+	ih    metainfo.Hash
+	pc    storage.PieceCompletion
+	index segments.Index
+	paths []string
+	lens  []int64
+
+	mu   sync.Mutex
+	open map[int]*os.File
+}
+
+func (t *fileTorrent) piece(p metainfo.Piece) storage.PieceImpl {
+	return &filePiece{t: t, p: p}
+}
+
+func (t *fileTorrent) close() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var errs []error
+	for i, f := range t.open {
+		errs = append(errs, f.Close())
+		delete(t.open, i)
+	}
+	return errors.Join(errs...)
+}
+
+// file returns the open handle of file i, creating it for writes.
+func (t *fileTorrent) file(i int, write bool) (*os.File, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if f, ok := t.open[i]; ok {
+		return f, nil
+	}
+	if !write {
+		if _, err := os.Stat(t.paths[i]); err != nil {
+			return nil, err
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(t.paths[i]), 0o755); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(t.paths[i], os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	t.open[i] = f
+	return f, nil
+}
+
+// readAt reads the torrent-wide extent at off; missing files read as short.
+func (t *fileTorrent) readAt(b []byte, off int64) (n int, err error) {
+	for i, e := range t.index.LocateIter(segments.Extent{Start: off, Length: int64(len(b))}) {
+		f, err := t.file(i, false)
+		if errors.Is(err, fs.ErrNotExist) {
+			return n, io.EOF
+		}
+		if err != nil {
+			return n, err
+		}
+		n1, err := f.ReadAt(b[n:n+int(e.Length)], e.Start)
+		n += n1
+		if int64(n1) != e.Length {
+			if err == nil {
+				err = io.EOF
+			}
+			return n, err
+		}
+	}
+	if n < len(b) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+func (t *fileTorrent) writeAt(b []byte, off int64) (n int, err error) {
+	for i, e := range t.index.LocateIter(segments.Extent{Start: off, Length: int64(len(b))}) {
+		f, err := t.file(i, true)
+		if err != nil {
+			return n, err
+		}
+		n1, err := f.WriteAt(b[n:n+int(e.Length)], e.Start)
+		n += n1
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+type filePiece struct {
+	t *fileTorrent
+	p metainfo.Piece
+}
+
+func (p *filePiece) key() metainfo.PieceKey {
+	return metainfo.PieceKey{InfoHash: p.t.ih, Index: p.p.Index()}
+}
+
+func (p *filePiece) ReadAt(b []byte, off int64) (int, error) {
+	if rem := p.p.Length() - off; int64(len(b)) > rem {
+		b = b[:max(rem, 0)]
+	}
+	return p.t.readAt(b, p.p.Offset()+off)
+}
+
+func (p *filePiece) WriteAt(b []byte, off int64) (int, error) {
+	if rem := p.p.Length() - off; int64(len(b)) > rem {
+		b = b[:max(rem, 0)]
+	}
+	return p.t.writeAt(b, p.p.Offset()+off)
+}
+
+func (p *filePiece) MarkComplete() error    { return p.t.pc.Set(p.key(), true) }
+func (p *filePiece) MarkNotComplete() error { return p.t.pc.Set(p.key(), false) }
+
+func (p *filePiece) Completion() storage.Completion {
+	c, err := p.t.pc.Get(p.key())
+	if err != nil {
+		return storage.Completion{Err: err}
+	}
+	return c
+}

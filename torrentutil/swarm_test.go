@@ -1,0 +1,108 @@
+package torrentutil
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/anacrolix/torrent"
+	"github.com/anacrolix/torrent/metainfo"
+)
+
+// pattern returns n deterministic bytes that differ at every offset a test
+// might confuse with another (a counter, not a repeating short block).
+func pattern(n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(i/251 + i*7)
+	}
+	return b
+}
+
+// writePayload writes data to dir/name and returns the path.
+func writePayload(t testing.TB, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// newTestSeeder seeds data as a single-file torrent on loopback.
+func newTestSeeder(t testing.TB, name string, data []byte, pieceLen int64, cfg Config) *Seeder {
+	t.Helper()
+	cfg.Offline = true
+	s, err := NewSeeder(writePayload(t, t.TempDir(), name, data), pieceLen, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// newTestClient is a loopback-only leecher.
+func newTestClient(t testing.TB, cfg Config) *Client {
+	t.Helper()
+	cfg.Offline = true
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	c, err := NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// addFromSeeder adds the seeder's torrent to c by infohash and peer address
+// only, so the metadata travels over the wire too.
+func addFromSeeder(t testing.TB, c *Client, s *Seeder) *Torrent {
+	t.Helper()
+	spec := &torrent.TorrentSpec{PeerAddrs: []string{s.Addr()}}
+	spec.InfoHash = metainfo.NewHashFromHex(s.InfoHash())
+	tt, err := c.addSpec(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := tt.WaitInfo(ctx, 0, nil); err != nil {
+		t.Fatalf("metadata: %v", err)
+	}
+	return tt
+}
+
+// deadline is a failure guard for waits in tests, never a measurement.
+func deadline(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+func mustEqual(t testing.TB, got, want []byte) {
+	t.Helper()
+	if !bytes.Equal(got, want) {
+		i := 0
+		for i < len(got) && i < len(want) && got[i] == want[i] {
+			i++
+		}
+		t.Fatalf("bytes differ: got %d bytes, want %d; first difference at %d", len(got), len(want), i)
+	}
+}
+
+func mustSpec(t testing.TB, mi *metainfo.MetaInfo) *torrent.TorrentSpec {
+	t.Helper()
+	spec, err := torrent.TorrentSpecFromMetaInfoErr(mi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return spec
+}

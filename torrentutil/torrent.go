@@ -1,0 +1,116 @@
+package torrentutil
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+	"time"
+
+	"github.com/anacrolix/torrent"
+)
+
+// ErrNoMetadata means no peer delivered the torrent's metadata in time.
+var ErrNoMetadata = errors.New("no metadata")
+
+// Torrent is one torrent added to a Client.
+type Torrent struct {
+	c    *Client
+	t    *torrent.Torrent
+	werr atomic.Pointer[error] // the first storage write error
+	rate rateMeter
+}
+
+func (t *Torrent) setWriteErr(err error) {
+	err = fmt.Errorf("write to data folder: %w", err)
+	t.werr.CompareAndSwap(nil, &err)
+}
+
+// writeErr is the first storage write error, or nil.
+func (t *Torrent) writeErr() error {
+	if p := t.werr.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (c *Client) addSpec(spec *torrent.TorrentSpec) (*Torrent, error) {
+	t, _, err := c.cl.AddTorrentSpec(spec)
+	if err != nil {
+		return nil, fmt.Errorf("add torrent: %w", err)
+	}
+	// The default handler stops all downloads silently; fail the reads instead.
+	tt := &Torrent{c: c, t: t}
+	t.SetOnWriteChunkError(func(err error) {
+		c.log.Error("write failed", "err", err)
+		tt.setWriteErr(err)
+		t.DisallowDataDownload()
+	})
+	return tt, nil
+}
+
+// MetaStatus is reported while waiting for metadata.
+type MetaStatus struct {
+	Elapsed time.Duration
+	Peers   int // connected peers
+	Known   int // peer addresses known, connected or not
+}
+
+// WaitInfo waits until the metadata is known and valid. It reports about
+// once a second. After timeout (0: no limit) it fails with ErrNoMetadata.
+func (t *Torrent) WaitInfo(ctx context.Context, timeout time.Duration, report func(MetaStatus)) error {
+	start := time.Now()
+	var expire <-chan time.Time
+	if timeout > 0 {
+		tm := time.NewTimer(timeout)
+		defer tm.Stop()
+		expire = tm.C
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-t.t.GotInfo():
+			return t.checkInfo()
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-expire:
+			s := t.t.Stats()
+			return fmt.Errorf("%w after %s: %d peers connected, %d known", ErrNoMetadata, timeout, s.ActivePeers, s.TotalPeers)
+		case <-tick.C:
+			if report != nil {
+				s := t.t.Stats()
+				report(MetaStatus{Elapsed: time.Since(start), Peers: s.ActivePeers, Known: s.TotalPeers})
+			}
+		}
+	}
+}
+
+// InfoHash is the v1 infohash in lower-case hex.
+func (t *Torrent) InfoHash() string { return t.t.InfoHash().HexString() }
+
+// Drop removes the torrent from the client and closes its files.
+func (t *Torrent) Drop() { t.t.Drop() }
+
+// Stats is a snapshot of the torrent's transfer.
+type Stats struct {
+	BytesRead    int64 // useful payload bytes received so far
+	BytesWritten int64 // payload bytes uploaded so far
+	Peers        int   // connected peers
+	Seeds        int   // connected peers that have everything
+	Wasted       int64 // chunks received that were not needed
+	HashFailures int64 // pieces that failed their hash check
+}
+
+// Stats returns the current counters.
+func (t *Torrent) Stats() Stats {
+	s := t.t.Stats()
+	return Stats{
+		BytesRead:    s.BytesReadUsefulData.Int64(),
+		BytesWritten: s.BytesWrittenData.Int64(),
+		Peers:        s.ActivePeers,
+		Seeds:        s.ConnectedSeeders,
+		Wasted:       s.ChunksReadWasted.Int64(),
+		HashFailures: s.PiecesDirtiedBad.Int64(),
+	}
+}
