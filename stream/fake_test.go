@@ -36,7 +36,8 @@ type fakeSource struct {
 	blocks  bool
 	blockAt int64
 	release chan struct{}
-	blocked chan struct{} // if set, receives (without blocking) when a Read blocks
+	blocked chan struct{}   // if set, receives (without blocking) when a Read blocks
+	gate    <-chan struct{} // if set, every Read first waits for it to close (or ctx)
 
 	calls         atomic.Int64 // Open calls
 	opens, closes atomic.Int64 // readers returned by Open, and closed
@@ -75,6 +76,13 @@ func (r *fakeReader) Read(p []byte) (int, error) {
 	}
 	if r.pos >= r.src.size {
 		return 0, io.EOF
+	}
+	if r.src.gate != nil {
+		select {
+		case <-r.src.gate:
+		case <-r.ctx.Done():
+			return 0, r.ctx.Err()
+		}
 	}
 	end := r.src.size
 	if r.src.blocks {

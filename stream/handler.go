@@ -96,7 +96,10 @@ func (h *handler) serveSource(w http.ResponseWriter, r *http.Request, src Source
 		}
 	}
 
-	lr := newLazyReader(r.Context(), src, rw.commit)
+	// Once the source is open, send the status and headers at once: the
+	// player learns the length even while the first bytes are still on
+	// their way from the swarm.
+	lr := newLazyReader(r.Context(), src, rw.flushHeader)
 	defer func() {
 		if err := lr.Close(); err != nil {
 			h.log.Warn("close stream", "err", err)

@@ -55,6 +55,15 @@ func (w *response) commit() {
 	w.ResponseWriter.WriteHeader(w.code)
 }
 
+// flushHeader commits the status and sends it with the headers now,
+// rather than with the first buffered body bytes.
+func (w *response) flushHeader() {
+	w.commit()
+	// An error means the writer cannot flush (httptest recorders can) or the
+	// client is gone; either way the body write that follows reports it.
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
 // fail replaces an uncommitted response by a plain-text error. It reports
 // false if the status was already sent.
 func (w *response) fail(text string, code int) bool {
