@@ -124,6 +124,10 @@ func (s *Server) Serve(ctx context.Context) error {
 		if errors.Is(err, http.ErrServerClosed) { // Close was called
 			return nil
 		}
+		// The listener failed; end the connections it had accepted too.
+		if cerr := s.srv.Close(); cerr != nil {
+			s.log.Debug("close http server", "err", cerr)
+		}
 		return fmt.Errorf("serve on %s: %w", s.Addr(), err)
 	case <-ctx.Done():
 	}

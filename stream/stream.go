@@ -10,6 +10,13 @@
 // request tied to the request's context and always closed, and a shutdown
 // that is bounded even while a player holds a stream open.
 //
+// Range requests follow RFC 9110 section 14: a single byte range gets a
+// 206; a range that starts at or past the end (VLC's "bytes=SIZE-") or an
+// invalid one gets a 416 with "Content-Range: bytes */SIZE"; a unit other
+// than bytes, a Range on HEAD, and a set of ranges that does not coalesce
+// into one span are ignored (200, whole file). Multipart/byteranges is
+// never sent. ranges.go records the reasons.
+//
 // It does not cache, transcode or rate-limit, and it never sends internal
 // error text to clients.
 package stream
