@@ -1,0 +1,120 @@
+package player
+
+import (
+	"context"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+)
+
+// waitDelay is how long a player has to exit after being interrupted before it is killed, and
+// how long Wait keeps copying its output after it exits.
+const waitDelay = 2 * time.Second
+
+// Media is what to play.
+type Media struct {
+	// URL is the stream, e.g. http://127.0.0.1:port/0/name.mkv, or an M3U playlist's URL.
+	URL string
+	// Title is shown as the media title (mpv --force-media-title, VLC --meta-title);
+	// "" forces none.
+	Title string
+	// Subtitles are local paths or URLs of subtitle files, the first selected (see the package
+	// doc for how VLC gets more than one).
+	Subtitles []string
+	// Playlist says URL is an M3U playlist: Title is then ignored, so that the entries keep
+	// their own titles.
+	Playlist bool
+}
+
+// Command builds, but does not start, the command that plays m with p, in p's dialect (see the
+// package doc). No shell is involved: every string in m and p.Args is one argv entry, verbatim.
+// The command is bound to ctx, which must not be nil: when ctx ends, a started player is sent
+// os.Interrupt (killed at once on Windows, which has no interrupt to send), and killed if it
+// has not exited within a WaitDelay of two seconds. Its stdio is unset (the null device).
+func (p Player) Command(ctx context.Context, m Media) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, p.Path, p.argv(m)...)
+	cmd.Cancel = func() error {
+		if runtime.GOOS == "windows" {
+			return cmd.Process.Kill()
+		}
+		return cmd.Process.Signal(os.Interrupt)
+	}
+	cmd.WaitDelay = waitDelay
+	return cmd
+}
+
+// argv is the argument list after the program name.
+func (p Player) argv(m Media) []string {
+	title := m.Title
+	if m.Playlist {
+		title = ""
+	}
+	var args []string
+	switch p.Name {
+	case MPV:
+		args = append(args, "--input-terminal=no")
+		if title != "" {
+			args = append(args, "--force-media-title="+title)
+		}
+		for _, s := range m.Subtitles {
+			args = append(args, "--sub-file="+s)
+		}
+	case VLC:
+		args = append(args, "--play-and-exit", "--no-one-instance")
+		if title != "" {
+			args = append(args, "--meta-title="+title)
+		}
+		args = append(args, vlcSubtitles(m.Subtitles)...)
+	}
+	args = append(args, p.Args...)
+	if p.Name == MPV || p.Name == VLC {
+		args = append(args, "--")
+	}
+	return append(args, m.URL)
+}
+
+// vlcSubtitles gives VLC 3.0 the subtitles subs: the first on --sub-file if it is a local path
+// (--sub-file does not take URLs), the rest in one '#'-separated --input-slave.
+func vlcSubtitles(subs []string) []string {
+	var args, slaves []string
+	for i, s := range subs {
+		if i == 0 && !isURL(s) {
+			args = append(args, "--sub-file="+s)
+			continue
+		}
+		slaves = append(slaves, vlcSlave(s))
+	}
+	if len(slaves) > 0 {
+		args = append(args, "--input-slave="+strings.Join(slaves, "#"))
+	}
+	return args
+}
+
+// vlcSlave makes s safe in a '#'-separated --input-slave list: a URL loses its fragment, and a
+// local path containing '#' becomes a file:// URL.
+func vlcSlave(s string) string {
+	if isURL(s) {
+		s, _, _ = strings.Cut(s, "#")
+		return s
+	}
+	if !strings.Contains(s, "#") {
+		return s
+	}
+	if abs, err := filepath.Abs(s); err == nil {
+		s = abs
+	}
+	s = filepath.ToSlash(s)
+	if !strings.HasPrefix(s, "/") {
+		s = "/" + s // a Windows drive path: file:///C:/...
+	}
+	return (&url.URL{Scheme: "file", Path: s}).String()
+}
+
+// isURL reports whether s is a URL rather than a local path, as VLC decides it.
+func isURL(s string) bool {
+	return strings.Contains(s, "://")
+}

@@ -1,0 +1,148 @@
+package player
+
+import (
+	"context"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// hostile strings must reach the player as single, unchanged argv entries.
+const (
+	hostileURL   = "http://127.0.0.1:8080/0/My Movie $(rm -rf ~) 'q' \"dq\" `id`;.mkv"
+	hostileTitle = `-Title with "quotes", 'single', $(rm -rf ~) & ; | > x`
+	dashURL      = "-rf"
+)
+
+func TestCommand(t *testing.T) {
+	const url = "http://127.0.0.1:8080/0/movie.mkv"
+	tests := []struct {
+		name   string
+		player Player
+		media  Media
+		want   []string // after Path
+	}{
+		{
+			name:   "mpv bare",
+			player: Player{Name: MPV, Path: "/usr/bin/mpv"},
+			media:  Media{URL: url},
+			want:   []string{"--input-terminal=no", "--", url},
+		},
+		{
+			name:   "mpv full",
+			player: Player{Name: MPV, Path: "/usr/bin/mpv", Args: []string{"--fs", "--volume=50"}},
+			media:  Media{URL: url, Title: "Big Buck Bunny", Subtitles: []string{"/tmp/a.srt", "http://127.0.0.1:8080/0/b.srt"}},
+			want: []string{"--input-terminal=no", "--force-media-title=Big Buck Bunny",
+				"--sub-file=/tmp/a.srt", "--sub-file=http://127.0.0.1:8080/0/b.srt",
+				"--fs", "--volume=50", "--", url},
+		},
+		{
+			name:   "mpv hostile",
+			player: Player{Name: MPV, Path: "/usr/bin/mpv", Args: []string{"--script=$(x)"}},
+			media:  Media{URL: hostileURL, Title: hostileTitle, Subtitles: []string{"-x y,z:$(a).srt"}},
+			want: []string{"--input-terminal=no", "--force-media-title=" + hostileTitle,
+				"--sub-file=-x y,z:$(a).srt", "--script=$(x)", "--", hostileURL},
+		},
+		{
+			name:   "mpv leading dash URL is guarded",
+			player: Player{Name: MPV, Path: "mpv"},
+			media:  Media{URL: dashURL},
+			want:   []string{"--input-terminal=no", "--", dashURL},
+		},
+		{
+			name:   "mpv playlist keeps entry titles",
+			player: Player{Name: MPV, Path: "mpv"},
+			media:  Media{URL: "http://127.0.0.1:8080/playlist.m3u", Title: "ignored", Playlist: true},
+			want:   []string{"--input-terminal=no", "--", "http://127.0.0.1:8080/playlist.m3u"},
+		},
+		{
+			name:   "vlc bare",
+			player: Player{Name: VLC, Path: "/usr/bin/vlc"},
+			media:  Media{URL: url},
+			want:   []string{"--play-and-exit", "--no-one-instance", "--", url},
+		},
+		{
+			name:   "vlc full",
+			player: Player{Name: VLC, Path: "/usr/bin/vlc", Args: []string{"--fullscreen"}},
+			media:  Media{URL: url, Title: "Big Buck Bunny", Subtitles: []string{"/tmp/a.srt", "/tmp/b.srt", "http://h/c.srt"}},
+			want: []string{"--play-and-exit", "--no-one-instance", "--meta-title=Big Buck Bunny",
+				"--sub-file=/tmp/a.srt", "--input-slave=/tmp/b.srt#http://h/c.srt",
+				"--fullscreen", "--", url},
+		},
+		{
+			name:   "vlc URL subtitle first goes to input-slave",
+			player: Player{Name: VLC, Path: "vlc"},
+			media:  Media{URL: url, Subtitles: []string{"http://h/c.srt#frag", "/tmp/b.srt"}},
+			want:   []string{"--play-and-exit", "--no-one-instance", "--input-slave=http://h/c.srt#/tmp/b.srt", "--", url},
+		},
+		{
+			name:   "vlc hash in a path becomes a file URL",
+			player: Player{Name: VLC, Path: "vlc"},
+			media:  Media{URL: url, Subtitles: []string{"/tmp/a.srt", "/tmp/Ep #1 50%.srt"}},
+			want: []string{"--play-and-exit", "--no-one-instance", "--sub-file=/tmp/a.srt",
+				"--input-slave=file:///tmp/Ep%20%231%2050%25.srt", "--", url},
+		},
+		{
+			name:   "vlc hostile",
+			player: Player{Name: VLC, Path: "vlc", Args: []string{"--x=$(y)"}},
+			media:  Media{URL: hostileURL, Title: hostileTitle, Subtitles: []string{"-a b.srt"}},
+			want: []string{"--play-and-exit", "--no-one-instance", "--meta-title=" + hostileTitle,
+				"--sub-file=-a b.srt", "--x=$(y)", "--", hostileURL},
+		},
+		{
+			name:   "vlc playlist",
+			player: Player{Name: VLC, Path: "vlc"},
+			media:  Media{URL: "http://127.0.0.1:8080/playlist.m3u", Title: "ignored", Playlist: true},
+			want:   []string{"--play-and-exit", "--no-one-instance", "--", "http://127.0.0.1:8080/playlist.m3u"},
+		},
+		{
+			name:   "generic gets args then URL only",
+			player: Player{Path: "/opt/celluloid", Args: []string{"--new-window", "$(x)"}},
+			media:  Media{URL: hostileURL, Title: hostileTitle, Subtitles: []string{"/tmp/a.srt"}},
+			want:   []string{"--new-window", "$(x)", hostileURL},
+		},
+		{
+			name:   "generic has no guard",
+			player: Player{Path: "/opt/celluloid"},
+			media:  Media{URL: dashURL},
+			want:   []string{dashURL},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := tt.player.Command(context.Background(), tt.media)
+			want := append([]string{tt.player.Path}, tt.want...)
+			if !slices.Equal(cmd.Args, want) {
+				t.Errorf("argv:\n got %q\nwant %q", cmd.Args, want)
+			}
+			if cmd.Cancel == nil || cmd.WaitDelay != waitDelay {
+				t.Errorf("Cancel set %v, WaitDelay %v: want an interrupt and %v", cmd.Cancel != nil, cmd.WaitDelay, waitDelay)
+			}
+			if cmd.Stdin != nil || cmd.Stdout != nil || cmd.Stderr != nil {
+				t.Error("stdio set: want the null device")
+			}
+		})
+	}
+}
+
+// A path without '#' is left relative; one with '#' is made absolute, since a file URL is.
+func TestVLCSlaveRelativeHashPath(t *testing.T) {
+	t.Chdir(t.TempDir())
+	wd, err := filepath.Abs(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := vlcSlave("subs/a#b.srt")
+	dir := filepath.ToSlash(wd)
+	if !strings.HasPrefix(dir, "/") {
+		dir = "/" + dir // Windows: file:///C:/...
+	}
+	want := "file://" + dir + "/subs/a%23b.srt"
+	if got != want {
+		t.Errorf("vlcSlave = %q, want %q", got, want)
+	}
+	if got := vlcSlave("subs/plain.srt"); got != "subs/plain.srt" {
+		t.Errorf("vlcSlave(plain) = %q, want it unchanged", got)
+	}
+}

@@ -1,0 +1,81 @@
+// Package player finds an installed video player (mpv or VLC) and runs it on a URL, stopping it when the context ends.
+//
+// It starts exactly one child process, never through a shell: the URL, the title and every
+// argument reach the player as single argv entries, verbatim. It does not talk to the player
+// over IPC, does not restart it, and does not read or write the terminal itself.
+//
+// # The terminal belongs to btstream
+//
+// btstream draws its own status line on stderr while the player runs and turns Ctrl+C into
+// cancellation. mpv (0.35, checked with strace) opens /dev/tty and switches it to
+// non-canonical, no-echo mode whenever its stdout is a terminal, even with stdin on /dev/null.
+// So the mpv dialect passes --input-terminal=no: mpv's keyboard controls stay in its video
+// window, and the terminal is never put in raw mode behind btstream's back (nor left so after
+// a crash). --no-terminal is not used, because it would also silence mpv's log, which callers
+// show with -v. The player runs in btstream's process group, so a Ctrl+C typed in the terminal
+// reaches it too; mpv dies of the SIGINT and VLC exits 0, both at once, so a caller whose own
+// context was cancelled by that Ctrl+C should check its context before Run's error.
+//
+// # Argument dialects
+//
+//	mpv:     mpv --input-terminal=no [--force-media-title=T] [--sub-file=S]... ARGS... -- URL
+//	vlc:     vlc --play-and-exit --no-one-instance [--meta-title=T] [--sub-file=S1] [--input-slave=S2#S3] ARGS... -- URL
+//	generic: PROGRAM ARGS... URL
+//
+// The user's ARGS come after btstream's options so that they win (both players let the last
+// occurrence of an option override earlier ones). No --ontop, --really-quiet or similar is
+// added: the user's mpv.conf and VLC preferences rule. Both mpv 0.35 and VLC 3.0 accept the
+// "--" guard, so a URL or file name beginning with "-" is never read as an option; a generic
+// program gets no guard, since it may not understand one.
+//
+// VLC needs --play-and-exit so that the process, and so btstream, ends when playback ends, and
+// --no-one-instance so that a "one instance" preference cannot hand the URL to an already
+// running VLC and exit at once. VLC 3.0's --sub-file takes one local path only (a URL is
+// mistaken for a file name relative to the working directory), so the first subtitle goes to
+// --sub-file when it is a local path, and every other one (and any URL) goes to a single
+// '#'-separated --input-slave, which VLC 3.0 loads as subtitle tracks from paths and URLs
+// alike. A local path containing '#' is passed there as a file:// URL; a URL's fragment is
+// dropped (it is never sent to a server anyway). VLC refuses to run as root.
+//
+// For a playlist (Media.Playlist) no title is forced, since one title would be shown for every
+// entry: mpv 0.35 and VLC 3.0 both show the #EXTINF titles of an M3U themselves. mpv plays the
+// http:// entries of a playlist fetched over http:// without --load-unsafe-playlists (only
+// local-file entries of a network playlist are refused). Subtitles are passed as given and
+// apply to every entry.
+package player
+
+import (
+	"errors"
+	"path/filepath"
+)
+
+// ErrNotFound is returned, wrapped, by Find when no player can be found; test with errors.Is.
+var ErrNotFound = errors.New("no supported video player found")
+
+// Player is one resolved video player program. The zero value is not usable; get one from Find
+// or fill in Path (and Name, to pick a dialect) yourself.
+type Player struct {
+	// Name selects the argument dialect: "mpv", "vlc", or "" for an unknown program
+	// (generic dialect: Args then the URL).
+	Name string
+	// Path is the executable to run. A bare name without a path separator is looked up on
+	// PATH when the command starts.
+	Path string
+	// Args are extra user arguments (btstream's --player-arg, repeatable), placed after the
+	// dialect's own options and before the URL.
+	Args []string
+}
+
+// Dialect names, as stored in Player.Name.
+const (
+	MPV = "mpv"
+	VLC = "vlc"
+)
+
+// label names the player in errors: its dialect, or the base name of its program.
+func (p Player) label() string {
+	if p.Name != "" {
+		return p.Name
+	}
+	return filepath.Base(p.Path)
+}
