@@ -72,7 +72,7 @@ func (f Finder) findProgram(want string) (Player, error) {
 	if !f.hasSeparator(want) {
 		path, err := f.LookPath(want)
 		if err != nil {
-			return Player{}, fmt.Errorf("%w: %q is not on PATH: %w", ErrNotFound, want, err)
+			return Player{}, fmt.Errorf("%w: %w", ErrNotFound, err)
 		}
 		p.Path = path
 		return p, nil

@@ -147,7 +147,7 @@ func TestFind(t *testing.T) {
 			name:    "bare program name missing",
 			sys:     fakeSystem{goos: "linux"},
 			want:    "celluloid",
-			wantErr: []string{`"celluloid" is not on PATH`},
+			wantErr: []string{`"celluloid"`},
 			errIs:   exec.ErrNotFound,
 		},
 		{

@@ -12,9 +12,12 @@
 // So the mpv dialect passes --input-terminal=no: mpv's keyboard controls stay in its video
 // window, and the terminal is never put in raw mode behind btstream's back (nor left so after
 // a crash). --no-terminal is not used, because it would also silence mpv's log, which callers
-// show with -v. The player runs in btstream's process group, so a Ctrl+C typed in the terminal
-// reaches it too; mpv dies of the SIGINT and VLC exits 0, both at once, so a caller whose own
-// context was cancelled by that Ctrl+C should check its context before Run's error.
+// show with -v.
+//
+// The player runs in btstream's process group, so a Ctrl+C typed in the terminal reaches it
+// directly too (mpv dies of the SIGINT, VLC exits 0). The player may then exit before the
+// caller's signal context is cancelled, and Run return the player's own exit error: a caller
+// should look at its own context before at Run's error.
 //
 // # Argument dialects
 //
@@ -22,11 +25,13 @@
 //	vlc:     vlc --play-and-exit --no-one-instance [--meta-title=T] [--sub-file=S1] [--input-slave=S2#S3] ARGS... -- URL
 //	generic: PROGRAM ARGS... URL
 //
-// The user's ARGS come after btstream's options so that they win (both players let the last
-// occurrence of an option override earlier ones). No --ontop, --really-quiet or similar is
-// added: the user's mpv.conf and VLC preferences rule. Both mpv 0.35 and VLC 3.0 accept the
-// "--" guard, so a URL or file name beginning with "-" is never read as an option; a generic
-// program gets no guard, since it may not understand one.
+// A generic program gets neither the title nor the subtitles: there is no telling how an
+// unknown program takes them (pass them with --player-arg). The user's ARGS come after
+// btstream's options so that they win (both players let the last occurrence of an option
+// override earlier ones). No --ontop, --really-quiet or similar is added: the user's mpv.conf
+// and VLC preferences rule. Both mpv 0.35 and VLC 3.0 accept the "--" guard, so a URL or file
+// name beginning with "-" is never read as an option; a generic program gets no guard, since
+// it may not understand one.
 //
 // VLC needs --play-and-exit so that the process, and so btstream, ends when playback ends, and
 // --no-one-instance so that a "one instance" preference cannot hand the URL to an already
@@ -62,7 +67,7 @@ type Player struct {
 	// PATH when the command starts.
 	Path string
 	// Args are extra user arguments (btstream's --player-arg, repeatable), placed after the
-	// dialect's own options and before the URL.
+	// dialect's own options and before the URL (and before the "--" guard of mpv and VLC).
 	Args []string
 }
 
