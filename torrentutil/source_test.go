@@ -173,12 +173,12 @@ func TestParseSourceGood(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	type want struct {
-		hash, name   string
-		info         bool
-		trackers     [][]string
-		webseeds     []string
-		peers        []string
-		v2           bool
+		hash, name string
+		info       bool
+		trackers   [][]string
+		webseeds   []string
+		peers      []string
+		v2         bool
 	}
 	tests := []struct {
 		name  string

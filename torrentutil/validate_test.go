@@ -1,0 +1,310 @@
+package torrentutil
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/anacrolix/torrent"
+	"github.com/anacrolix/torrent/bencode"
+	"github.com/anacrolix/torrent/metainfo"
+)
+
+// validateHybrid is a hybrid info: a v1 file list with a BEP 47 padding
+// file, and the matching v2 file tree.
+func validateHybrid() metainfo.Info {
+	root := strings.Repeat("r", 32)
+	return metainfo.Info{
+		Name: "Show", PieceLength: 16 << 10, MetaVersion: 2,
+		Pieces: make([]byte, 3*20),
+		Files: []metainfo.FileInfo{
+			{Path: []string{"a.mkv"}, Length: 20000},
+			{Path: []string{".pad", "12768"}, Length: 12768, ExtendedFileAttrs: metainfo.ExtendedFileAttrs{Attr: "p"}},
+			{Path: []string{"b.srt"}, Length: 100},
+		},
+		FileTree: metainfo.FileTree{Dir: map[string]metainfo.FileTree{
+			"a.mkv": {File: metainfo.FileTreeFile{Length: 20000, PiecesRoot: root}},
+			"b.srt": {File: metainfo.FileTreeFile{Length: 100, PiecesRoot: root}},
+		}},
+	}
+}
+
+func validatePadded(names ...string) metainfo.Info {
+	info := metainfo.Info{Name: "Show", PieceLength: 16 << 10}
+	for i, n := range names {
+		fi := metainfo.FileInfo{Path: strings.Split(n, "/"), Length: 100}
+		if strings.HasPrefix(n, ".pad/") {
+			fi.Attr = "p"
+		}
+		if i == len(names)-1 {
+			fi.Length = 16 << 10
+		}
+		info.Files = append(info.Files, fi)
+	}
+	info.Pieces = make([]byte, 20*((info.TotalLength()+info.PieceLength-1)/info.PieceLength))
+	return info
+}
+
+// TestValidateInfo covers the checks the .torrent fixtures cannot reach
+// easily: hybrids, padding files, name.utf-8 and path.utf-8.
+func TestValidateInfo(t *testing.T) {
+	tests := []struct {
+		name   string
+		info   func() metainfo.Info
+		phrase string // "" = valid
+	}{
+		{"hybrid", validateHybrid, ""},
+		{"hybrid whose v2 tree needs other pieces", func() metainfo.Info {
+			i := validateHybrid()
+			i.FileTree.Dir["b.srt"] = metainfo.FileTree{File: metainfo.FileTreeFile{Length: 40000, PiecesRoot: strings.Repeat("r", 32)}}
+			return i
+		}, "v2 file tree needs 5 pieces but v1 has 3"},
+		{"hybrid with an evil v2 path", func() metainfo.Info {
+			i := validateHybrid()
+			i.FileTree.Dir[".."] = i.FileTree.Dir["b.srt"]
+			delete(i.FileTree.Dir, "b.srt")
+			return i
+		}, `file tree: path component ".."`},
+		{"padding files may share a path", func() metainfo.Info {
+			return validatePadded("a.mkv", ".pad/16284", "b.mkv", ".pad/16284", "c.mkv")
+		}, ""},
+		{"padding file on a real file's path", func() metainfo.Info {
+			return validatePadded("a.mkv", "A.MKV")
+		}, "differ only in case"},
+		{"padding file as a real file's folder", func() metainfo.Info {
+			return validatePadded(".pad", "a.mkv", ".pad/a.mkv")
+		}, "both a file and a directory"},
+		{"real file as a padding file's folder", func() metainfo.Info {
+			i := validatePadded("x", "x/y")
+			i.Files[1].Attr = "p"
+			return i
+		}, "both a file and a directory"},
+		{"both length and files", func() metainfo.Info {
+			i := validatePadded("a.mkv")
+			i.Length = 5
+			return i
+		}, "both length and files"},
+		{"evil name.utf-8", func() metainfo.Info {
+			i := validatePadded("a.mkv")
+			i.NameUtf8 = ".."
+			return i
+		}, `torrent name: path component ".."`},
+		{"evil name under a good name.utf-8", func() metainfo.Info {
+			i := validatePadded("a.mkv")
+			i.Name, i.NameUtf8 = "a/b", "ok"
+			return i
+		}, "torrent name: path separator"},
+		{"evil path.utf-8", func() metainfo.Info {
+			i := validatePadded("a.mkv")
+			i.Files[0].PathUtf8 = []string{"..", "x"}
+			return i
+		}, `file 0: path component ".."`},
+		{"drive letter as the name", func() metainfo.Info {
+			i := validatePadded("a.mkv")
+			i.Name = "c:"
+			return i
+		}, "drive letter"},
+		{"drive-like later component is fine", func() metainfo.Info { return validatePadded("dir/c:x.mkv") }, ""},
+		{"path over 4096 bytes", func() metainfo.Info {
+			return validatePadded(strings.TrimSuffix(strings.Repeat(strings.Repeat("d", 200)+"/", 21), "/"))
+		}, "longer than 4096 bytes"},
+		{"negative piece length", func() metainfo.Info {
+			i := validatePadded("a.mkv")
+			i.PieceLength = -1
+			return i
+		}, "piece length is -1"},
+		{"multi-file with no path", func() metainfo.Info {
+			i := validatePadded("a.mkv")
+			i.Files[0].Path = nil
+			return i
+		}, "file 0: empty path"},
+		{"v2 file tree over the file limit", func() metainfo.Info {
+			i := validateHybrid()
+			for n := range validateMaxFiles {
+				i.FileTree.Dir[fmt.Sprintf("f%05d", n)] = metainfo.FileTree{}
+			}
+			return i
+		}, "more than 50000 files"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			info := tt.info()
+			err := validateInfo(&info)
+			if tt.phrase == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			sourceCheckErr(t, err, ErrBadSource, tt.phrase)
+		})
+	}
+}
+
+func TestValidateBencode(t *testing.T) {
+	nest := func(n int) string { return "d1:a" + strings.Repeat("l", n-1) + "i1e" + strings.Repeat("e", n-1) + "e" }
+	tests := []struct {
+		in     string
+		phrase string // "" = valid
+	}{
+		{"de", ""},
+		{"d1:ai-12e1:bl0:ee \r\n", ""},
+		{nest(validateMaxDepth), ""},
+		{nest(validateMaxDepth + 1), "nested deeper than 32"},
+		{"", "empty"},
+		{"d", "truncated"},
+		{"d1:a", "truncated"},
+		{"d1:ai12", "truncated"},
+		{"d99999999999999999999:a", "truncated"},
+		{"d1:ai1x", "bad integer"},
+		{"d1:aie", "bad integer"},
+		{"d1:ai-e", "bad integer"},
+		{"d1:a1xe", "bad string length"},
+		{"d1:aze", "unexpected byte"},
+		{"l1:ae", "not bencode (starts with"},
+		{"dee", "1 bytes of garbage"},
+		{"  <html>", "HTML page"},
+	}
+	for _, tt := range tests {
+		err := validateBencode([]byte(tt.in))
+		if tt.phrase == "" {
+			if err != nil {
+				t.Errorf("validateBencode(%.30q) = %v", tt.in, err)
+			}
+			continue
+		}
+		if err == nil || !strings.Contains(err.Error(), tt.phrase) {
+			t.Errorf("validateBencode(%.30q) = %v, want %q", tt.in, err, tt.phrase)
+		}
+	}
+}
+
+// validateClient is a real torrent client that sends nothing beyond loopback.
+func validateClient(t testing.TB) *torrent.Client {
+	t.Helper()
+	cfg := torrent.NewDefaultClientConfig()
+	cfg.DataDir = t.TempDir()
+	cfg.ListenHost = torrent.LoopbackListenHost
+	cfg.ListenPort = 0
+	cfg.NoDHT, cfg.DisableTrackers, cfg.DisablePEX = true, true, true
+	cfg.NoDefaultPortForwarding, cfg.DisableWebtorrent, cfg.DisableWebseeds = true, true, true
+	cfg.DisableUTP, cfg.DisableIPv6 = true, true
+	cfg.Slogger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	cl, err := torrent.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Close() })
+	return cl
+}
+
+// TestV2OnlyNeverReachesTheLibrary proves the guard: v2-only inputs are
+// refused by ParseSource, so nothing reaches AddTorrentSpec, and the same
+// inputs handed to the library directly make v1.61.0 panic.
+func TestV2OnlyNeverReachesTheLibrary(t *testing.T) {
+	cl := validateClient(t)
+	v2File := filepath.Join("..", "testdata", "bad", "v2-only.torrent")
+	v2Magnet := "magnet:?xt=urn:btmh:1220d8dd32ac93357c368556af3ac1d95c9d76bd0dff6fa9833ecdac3d53134efabb"
+	librarySpec := map[string]func() (*torrent.TorrentSpec, error){
+		v2File: func() (*torrent.TorrentSpec, error) {
+			mi, err := metainfo.LoadFromFile(v2File)
+			if err != nil {
+				return nil, err
+			}
+			return torrent.TorrentSpecFromMetaInfoErr(mi)
+		},
+		v2Magnet: func() (*torrent.TorrentSpec, error) { return torrent.TorrentSpecFromMagnetUri(v2Magnet) },
+	}
+	for arg, libSpec := range librarySpec {
+		s, err := ParseSource(context.Background(), arg, SourceOptions{})
+		if err == nil {
+			if _, _, err := cl.AddTorrentSpec(s.spec()); err != nil {
+				t.Error(err)
+			}
+			t.Fatalf("%s passed validation", arg)
+		}
+		sourceCheckErr(t, err, ErrBadSource, "v2-only torrents are not supported")
+
+		spec, err := libSpec()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p := validateAddRecover(cl, spec); p == nil {
+			t.Logf("%s: the library no longer panics on v2-only input; the guard may be relaxed", arg)
+		} else {
+			t.Logf("%s: without the guard the library panics: %v", arg, p)
+		}
+	}
+	if n := len(cl.Torrents()); n != 0 {
+		t.Errorf("client has %d torrents, want 0", n)
+	}
+}
+
+// validateAddRecover adds spec and returns what the library panicked with.
+// v1.61.0 panics before taking the client lock, so the client stays usable.
+func validateAddRecover(cl *torrent.Client, spec *torrent.TorrentSpec) (p any) {
+	defer func() { p = recover() }()
+	if t, _, err := cl.AddTorrentSpec(spec); err == nil {
+		t.Drop()
+	}
+	return nil
+}
+
+// FuzzValidateInfo feeds bencoded info dictionaries to validateInfo; what
+// it accepts must be safe for the library's helpers and newInfo.
+func FuzzValidateInfo(f *testing.F) {
+	for _, g := range sourceGood {
+		var mi metainfo.MetaInfo
+		if err := bencode.Unmarshal(g.build(f), &mi); err == nil {
+			f.Add([]byte(mi.InfoBytes))
+		}
+	}
+	for _, b := range badsourceFixtures {
+		if !b.runtime {
+			var mi metainfo.MetaInfo
+			if err := bencode.Unmarshal(bytes.TrimSpace(b.build(f)), &mi); err == nil && len(mi.InfoBytes) > 0 {
+				f.Add([]byte(mi.InfoBytes))
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if validateBencode(b) != nil {
+			return
+		}
+		var info metainfo.Info
+		if bencode.Unmarshal(b, &info) != nil {
+			return
+		}
+		if err := validateInfo(&info); err != nil {
+			if !errors.Is(err, ErrBadSource) {
+				t.Fatalf("error %v does not wrap ErrBadSource", err)
+			}
+			return
+		}
+		validateExercise(t, &info)
+	})
+}
+
+// validateExercise runs what the library does with a new info, to show
+// that an accepted info cannot make it panic.
+func validateExercise(t *testing.T, info *metainfo.Info) {
+	t.Helper()
+	n := info.NumPieces()
+	if n > 0 {
+		_ = info.Piece(n - 1).Length()
+		_ = info.Piece(n - 1).V1Hash()
+	}
+	_ = info.FileSegmentsIndex()
+	in := newInfo(info, metainfo.HashBytes([]byte("x")), nil)
+	if len(in.Files) == 0 && info.TotalLength() > 0 {
+		t.Errorf("no files listed for %d bytes", info.TotalLength())
+	}
+	_, _ = Pick(in.Files, "")
+	_ = Playlist(in.Files)
+}
