@@ -1,9 +1,12 @@
 package torrentutil
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,7 +123,7 @@ var badsourceFixtures = []struct {
 	{file: "negative-length.torrent", build: badsourceMutate(func(i *metainfo.Info) { i.Files[0].Length = -5 }), class: ErrBadSource, phrase: "out of range"},
 	{file: "50001-files.torrent", runtime: true, build: badsourceRaw("d4:infod5:filesl" + strings.Repeat("d6:lengthi0e4:pathl1:fee", validateMaxFiles+1) +
 		"e4:name4:many12:piece lengthi16384e6:pieces0:ee"), class: ErrBadSource, phrase: "50001 files (at most 50000"},
-	{file: "zero-length-video.torrent", build: badsourceFiles("Movie", badsourceF(0, "movie.mkv"), badsourceF(500, "readme.txt")), class: ErrNoVideo, phrase: "no video file"},
+	{file: "zero-length-video.torrent", build: badsourceFiles("Movie", badsourceF(0, "movie.mkv"), badsourceF(500, "readme.txt")), class: ErrNoVideo, phrase: "none of the files is a non-empty video"},
 	{file: "dotdot-path.torrent", build: badsourceFiles("evil", badsourceF(100, "..", "..", "escape.mkv")), class: ErrBadSource, phrase: `path component ".."`},
 	{file: "dot-path.torrent", build: badsourceFiles("evil", badsourceF(100, ".", "movie.mkv")), class: ErrBadSource, phrase: `path component "."`},
 	{file: "absolute-path.torrent", build: badsourceFiles("evil", badsourceF(100, "/etc/passwd")), class: ErrBadSource, phrase: "absolute or nested path"},
@@ -215,3 +218,66 @@ func TestBadSources(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseSource checks that ParseSource never panics and that it either
+// fails with ErrBadSource or returns a Source the client can use.
+func FuzzParseSource(f *testing.F) {
+	for _, pat := range []string{"*.torrent", "bad/*"} {
+		paths, _ := filepath.Glob(filepath.Join("..", "testdata", pat))
+		for _, p := range paths {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add("-", b)
+		}
+	}
+	mag, err := os.ReadFile(filepath.Join("..", "testdata", "magnets.txt"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(mag))
+	for sc.Scan() {
+		f.Add(sc.Text(), []byte(nil))
+	}
+	f.Add("http://127.0.0.1/x.torrent", []byte("de"))
+	f.Add("0123456789abcdef0123456789abcdef01234567", []byte(nil))
+	f.Fuzz(func(t *testing.T, arg string, body []byte) {
+		if sourceKindOf(arg) == sourcePath {
+			arg = "-" // keep the fuzzer off the filesystem
+		}
+		client := &http.Client{Transport: badsourceTransport(body)}
+		s, err := ParseSource(context.Background(), arg, SourceOptions{Stdin: bytes.NewReader(body), HTTPClient: client})
+		if err != nil {
+			if !errors.Is(err, ErrBadSource) {
+				t.Fatalf("error %v does not wrap ErrBadSource", err)
+			}
+			return
+		}
+		spec := s.spec()
+		if spec.InfoHash.IsZero() || spec.InfoHash.HexString() != s.InfoHash() {
+			t.Fatalf("spec hash %v, source hash %q", spec.InfoHash, s.InfoHash())
+		}
+		if s.HasInfo() {
+			if err := validateInfo(s.info); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Inspect(); err != nil {
+				t.Fatal(err)
+			}
+			validateExercise(t, s.info)
+		}
+	})
+}
+
+// badsourceTransport answers every request with body.
+type badsourceTransport []byte
+
+func (b badsourceTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	return &http.Response{StatusCode: 200, Status: "200 OK", Header: http.Header{},
+		Body: badsourceBody{bytes.NewReader(b)}, ContentLength: -1, Request: r}, nil
+}
+
+type badsourceBody struct{ *bytes.Reader }
+
+func (badsourceBody) Close() error { return nil }

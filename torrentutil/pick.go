@@ -72,7 +72,7 @@ func Pick(files []FileEntry, sel string) (FileEntry, error) {
 			}
 		}
 		if !found {
-			return FileEntry{}, pickErr(files, "no video file (mkv, mp4, avi, …) with any data")
+			return FileEntry{}, pickErr(files, "none of the files is a non-empty video (mkv, mp4, avi, …)")
 		}
 		return best, nil
 	case pickDigitsRE.MatchString(sel):

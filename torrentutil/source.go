@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -305,6 +306,8 @@ func (s *Source) spec() *torrent.TorrentSpec {
 	if spec == nil { // a bare infohash (a magnet error was ruled out by ParseSource)
 		spec = &torrent.TorrentSpec{}
 	}
+	// The caller may append; never let that reach the MetaInfo's arrays.
+	spec.Trackers = slices.Clip(spec.Trackers)
 	spec.InfoHash = s.ih
 	return spec
 }
