@@ -32,7 +32,8 @@ const sourceDefaultMax = 16 << 20
 
 // SourceOptions configures ParseSource. The zero value is ready to use.
 type SourceOptions struct {
-	// Stdin is read when the source is "-". Nil means there is none.
+	// Stdin is read to EOF (or to the cap) when the source is "-"; ctx
+	// cannot interrupt that read. Nil means there is no standard input.
 	Stdin io.Reader
 	// HTTPClient fetches http(s) sources. Nil means a client with a 30 s
 	// overall timeout.
