@@ -1,4 +1,144 @@
-// Btstream plays the main video of a torrent in mpv or VLC while it downloads.
+// Btstream plays the main video of a torrent in mpv or VLC while it
+// downloads: it fetches the metadata, picks the largest video, fetches its
+// tail first, serves it over HTTP on loopback with Range support, and starts
+// the player once about 1% is buffered.
 package main
 
-func main() {}
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/btstream/btstream/player"
+	"github.com/btstream/btstream/torrentutil"
+)
+
+// Exit codes, documented in the README; scripts branch on them.
+const (
+	exitOK          = 0
+	exitError       = 1   // runtime failure: network, disk, server
+	exitUsage       = 2   // bad flags or arguments
+	exitBadSource   = 3   // the magnet, .torrent or URL is unreadable or unsupported
+	exitNoMetadata  = 4   // no peer delivered the metadata in time
+	exitNoFile      = 5   // no playable file, or --file matched nothing
+	exitPlayer      = 6   // no player found, or the player failed
+	exitInterrupted = 130 // SIGINT or SIGTERM
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := realMain(ctx, os.Args, deps{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
+	stop()
+	os.Exit(code)
+}
+
+// realMain runs btstream with args (args[0] is the program name) and returns
+// the exit code. It is the one place where errors become exit codes and
+// user-facing messages.
+func realMain(ctx context.Context, args []string, d deps) int {
+	d.fill()
+	var cmd *command
+	err := newApp(d, func(ctx context.Context, c *command) error {
+		cmd = c
+		return c.run(ctx)
+	}).RunContext(ctx, reorderArgs(args))
+	code, msg := classify(ctx, err)
+	if msg != "" {
+		fmt.Fprintf(d.stderr, "btstream: %s\n", msg)
+	}
+	if cmd != nil && cmd.ui != nil {
+		ev := exitEvent{Event: "exit", Elapsed: cmd.ui.elapsed(), Code: code}
+		if err != nil {
+			ev.Error = msg
+		}
+		cmd.ui.emit(ev)
+	}
+	return code
+}
+
+// classify maps an outcome to an exit code and a one-line message.
+func classify(ctx context.Context, err error) (int, string) {
+	var ue usageError
+	var pe playerExitError
+	switch {
+	case err == nil:
+		return exitOK, ""
+	case errors.Is(err, errInterrupted) || (ctx.Err() != nil && errors.Is(err, context.Canceled)):
+		return exitInterrupted, "interrupted"
+	case errors.As(err, &ue):
+		return exitUsage, ue.Error() + " (see btstream --help)"
+	case errors.Is(err, torrentutil.ErrBadSource):
+		return exitBadSource, oneLine(err.Error())
+	case errors.Is(err, torrentutil.ErrNoMetadata):
+		return exitNoMetadata, oneLine(err.Error()) +
+			"; the magnet may have no live peers: add --tracker URL or --peer HOST:PORT, or check the DHT is allowed"
+	case errors.Is(err, torrentutil.ErrNoVideo):
+		return exitNoFile, oneLine(err.Error())
+	case errors.Is(err, player.ErrNotFound):
+		return exitPlayer, oneLine(err.Error()) +
+			"; install mpv or VLC, pass --player PATH, or use --no-player to print the URL"
+	case errors.As(err, &pe):
+		return exitPlayer, oneLine(err.Error())
+	default:
+		return exitError, oneLine(err.Error())
+	}
+}
+
+// usageError is a mistake in the command line: exit code 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
+
+// playerExitError is the player failing while it played: exit code 6.
+type playerExitError struct{ err error }
+
+func (e playerExitError) Error() string { return e.err.Error() }
+func (e playerExitError) Unwrap() error { return e.err }
+
+var errInterrupted = errors.New("interrupted")
+
+// deps are the process's outside world, replaced in tests.
+type deps struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	// terminal reports whether w is a terminal; nil uses the real check.
+	terminal func(w any) bool
+	// play runs the player; nil finds and runs a real one.
+	play func(ctx context.Context, p player.Player, m player.Media) error
+	// tune adjusts the torrent client's config (tests: loopback only).
+	tune func(*torrentutil.Config)
+	// getenv reads the environment; nil is os.Getenv.
+	getenv func(string) string
+}
+
+func (d *deps) fill() {
+	if d.terminal == nil {
+		d.terminal = isTerminal
+	}
+	if d.getenv == nil {
+		d.getenv = os.Getenv
+	}
+	if d.stdin == nil {
+		d.stdin = eofReader{}
+	}
+}
+
+type eofReader struct{}
+
+func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
+
+// isTerminal reports whether f is an *os.File open on a character device.
+func isTerminal(f any) bool {
+	file, ok := f.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := file.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

@@ -89,6 +89,18 @@ func (t *Torrent) WaitInfo(ctx context.Context, timeout time.Duration, report fu
 // InfoHash is the v1 infohash in lower-case hex.
 func (t *Torrent) InfoHash() string { return t.t.InfoHash().HexString() }
 
+// Info describes the torrent; it needs the metadata (WaitInfo).
+func (t *Torrent) Info() Info {
+	mi := t.t.Metainfo()
+	return newInfo(t.t.Info(), t.t.InfoHash(), mi.UpvertedAnnounceList())
+}
+
+// Files lists the torrent's files; it needs the metadata (WaitInfo).
+func (t *Torrent) Files() []FileEntry { return t.Info().Files }
+
+// checkInfo validates metadata that came from peers.
+func (t *Torrent) checkInfo() error { return validateInfo(t.t.Info()) }
+
 // Drop removes the torrent from the client and closes its files.
 func (t *Torrent) Drop() { t.t.Drop() }
 

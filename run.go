@@ -1,0 +1,273 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/btstream/btstream/player"
+	"github.com/btstream/btstream/stream"
+	"github.com/btstream/btstream/torrentutil"
+)
+
+// errDone ends the errgroup when playback is over; it is not a failure.
+var errDone = errors.New("done")
+
+func (c *command) run(ctx context.Context) error {
+	c.ui = newUI(c.cfg, c.d)
+	defer c.ui.close()
+	switch c.name {
+	case "ls", "info":
+		return c.inspect(ctx)
+	case "demo":
+		return c.demo(ctx)
+	}
+	return c.play(ctx)
+}
+
+// session is a torrent being fetched, with the client and the data folder it
+// lives in. close undoes all of it, in order.
+type session struct {
+	client  *torrentutil.Client
+	torrent *torrentutil.Torrent
+	dataDir string
+	temp    bool // dataDir is ours: remove it on close
+}
+
+func (s *session) close() error {
+	var errs []error
+	if s.client != nil {
+		errs = append(errs, s.client.Close())
+	}
+	if s.temp {
+		errs = append(errs, os.RemoveAll(s.dataDir))
+	}
+	return errors.Join(errs...)
+}
+
+// logger returns the logger for btstream and the torrent library: quiet by
+// default, more with -v, everything with --debug.
+func (c *command) logger() *slog.Logger {
+	lvl := slog.LevelError
+	switch {
+	case c.cfg.Debug:
+		lvl = slog.LevelDebug
+	case c.cfg.Verbose:
+		lvl = slog.LevelWarn
+	}
+	return slog.New(slog.NewTextHandler(c.d.stderr, &slog.HandlerOptions{Level: lvl}))
+}
+
+// open parses the source, starts a client in the data folder, adds the
+// torrent and waits for its metadata.
+func (c *command) open(ctx context.Context) (*session, error) {
+	src, err := torrentutil.ParseSource(ctx, c.cfg.Source, torrentutil.SourceOptions{Stdin: c.d.stdin})
+	if err != nil {
+		return nil, err
+	}
+	s := &session{dataDir: c.cfg.DataDir}
+	if s.dataDir == "" {
+		if s.dataDir, err = os.MkdirTemp("", "btstream-"); err != nil {
+			return nil, fmt.Errorf("temporary folder: %w", err)
+		}
+		s.temp = true
+	}
+	tcfg := torrentutil.Config{
+		DataDir:      s.dataDir,
+		Persist:      !s.temp,
+		ListenPort:   c.cfg.Port,
+		NoDHT:        c.cfg.NoDHT,
+		NoUPnP:       c.cfg.NoUPnP,
+		NoUpload:     c.cfg.NoUpload,
+		Seed:         c.cfg.Seed,
+		DownloadRate: c.cfg.DownloadRate,
+		UploadRate:   c.cfg.UploadRate,
+		Logger:       c.logger(),
+	}
+	if c.d.tune != nil {
+		c.d.tune(&tcfg)
+	}
+	if s.client, err = torrentutil.NewClient(tcfg); err != nil {
+		s.close()
+		return nil, err
+	}
+	if s.client.PortFallback() {
+		c.ui.note("port %d is taken; listening for peers on %d", c.cfg.Port, s.client.ListenPort())
+	}
+	if s.torrent, err = s.client.Add(src, torrentutil.AddOptions{Trackers: c.cfg.Trackers, Peers: c.cfg.Peers}); err != nil {
+		s.close()
+		return nil, err
+	}
+	if err := s.torrent.WaitInfo(ctx, c.cfg.MetadataTimeout, c.ui.waitingMetadata); err != nil {
+		s.close()
+		return nil, err
+	}
+	c.ui.metadata(s.torrent.Info())
+	return s, nil
+}
+
+// play is the main job: stream the chosen file to the player (or stdout, or
+// just serve it) and return when playback is over.
+func (c *command) play(ctx context.Context) error {
+	cfg := c.cfg
+	if cfg.Stdout && c.d.terminal(c.d.stdout) {
+		return usagef("--stdout writes video bytes: pipe it into a player (btstream --stdout SRC | mpv -)")
+	}
+	var p player.Player
+	if !cfg.Stdout && !cfg.NoPlayer && c.d.play == nil {
+		// Before any download: a missing player is known now.
+		var err error
+		if p, err = findPlayer(cfg); err != nil {
+			return err
+		}
+	}
+	s, err := c.open(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	return c.stream(ctx, s, p)
+}
+
+func findPlayer(cfg config) (player.Player, error) {
+	p, err := player.Find(cfg.Player)
+	if err != nil {
+		return p, err
+	}
+	p.Args = append(p.Args, cfg.PlayerArgs...)
+	return p, nil
+}
+
+// stream picks the file, serves it and hands it to its consumer. The order
+// of shutdown is the order of the errgroup unwinding: the player first, then
+// the HTTP server (bounded), then the caller closes the client and the data.
+func (c *command) stream(ctx context.Context, s *session, p player.Player) error {
+	cfg := c.cfg
+	entry, err := torrentutil.Pick(s.torrent.Files(), cfg.File)
+	if err != nil {
+		return err
+	}
+	f, err := s.torrent.File(entry.Index)
+	if err != nil {
+		return err
+	}
+	want := cfg.Buffer.want(f.Size())
+	c.ui.file(entry, want)
+	f.Prioritize(want)
+
+	g, gctx := errgroup.WithContext(ctx)
+	var url string
+	if !cfg.Stdout {
+		srv, err := stream.Listen(stream.Config{Addr: cfg.Addr, ShutdownTimeout: time.Second, Logger: c.logger()}, f)
+		if err != nil {
+			return fmt.Errorf("serve HTTP: %w", err)
+		}
+		if !stream.IsLoopback(srv.Addr()) {
+			c.ui.warn("serving on %s: anyone who can reach that address can read the stream", srv.Addr())
+		}
+		url = srv.URL(0)
+		c.ui.listening(url)
+		g.Go(func() error { return srv.Serve(gctx) })
+	}
+	ready := make(chan struct{})
+	g.Go(func() error { return c.ui.progressLoop(gctx, f, want, ready) })
+	g.Go(func() error {
+		start := time.Now()
+		if err := f.WaitReady(gctx, want); err != nil {
+			return err
+		}
+		close(ready)
+		c.ui.ready(time.Since(start))
+		if err := c.consume(gctx, f, url, p); err != nil {
+			return err
+		}
+		if cfg.Seed {
+			c.ui.note("seeding; press Ctrl-C to stop")
+			<-gctx.Done()
+			return gctx.Err()
+		}
+		return errDone
+	})
+	err = g.Wait()
+	if errors.Is(err, errDone) {
+		return nil
+	}
+	return err
+}
+
+// consume hands the ready file to whoever reads it.
+func (c *command) consume(ctx context.Context, f *torrentutil.File, url string, p player.Player) error {
+	switch {
+	case c.cfg.Stdout:
+		return copyOut(ctx, f, c.d.stdout)
+	case c.cfg.NoPlayer:
+		c.ui.url(url)
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	m := player.Media{URL: url, Title: f.Name()}
+	c.ui.playerStarted(p)
+	err := c.runPlayer(ctx, p, m)
+	c.ui.playerExited(err)
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case killedByInterrupt(err):
+		// Ctrl-C reaches the player too, and may end it before btstream
+		// sees the signal: that is the user quitting, not a failure.
+		return errInterrupted
+	case err != nil:
+		return playerExitError{err}
+	}
+	return nil
+}
+
+// killedByInterrupt reports whether err is a process dying of SIGINT.
+func killedByInterrupt(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGINT
+}
+
+func (c *command) runPlayer(ctx context.Context, p player.Player, m player.Media) error {
+	if c.d.play != nil {
+		return c.d.play(ctx, p, m)
+	}
+	stdio := player.Stdio{}
+	if c.d.terminal(c.d.stdin) {
+		stdio.Stdin = c.d.stdin // the player's keyboard controls
+	}
+	if c.cfg.Verbose || c.cfg.Debug {
+		stdio.Stdout, stdio.Stderr = c.d.stderr, c.d.stderr
+	}
+	return p.Run(ctx, m, stdio)
+}
+
+// copyOut writes the file's bytes to w in order. A reader that goes away
+// (EPIPE: mpv quit) ends it without error.
+func copyOut(ctx context.Context, f *torrentutil.File, w io.Writer) error {
+	r, err := f.Open(ctx)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	_, err = io.CopyBuffer(w, r, make([]byte, 256<<10))
+	if errors.Is(err, syscall.EPIPE) || errors.Is(err, os.ErrClosed) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("write to stdout: %w", err)
+	}
+	return nil
+}

@@ -1,3 +1,0 @@
-package torrentutil
-
-func (t *Torrent) checkInfo() error { return nil } // TEMP until validate.go lands
