@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/btstream/btstream/player"
@@ -31,6 +32,9 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A reader that goes away (btstream --stdout | mpv -, mpv quits) must be
+	// an EPIPE write error that btstream handles, not death by SIGPIPE.
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	code := realMain(ctx, os.Args, deps{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
 	stop()
 	os.Exit(code)
@@ -75,9 +79,14 @@ func classify(ctx context.Context, err error) (int, string) {
 		return exitBadSource, oneLine(err.Error())
 	case errors.Is(err, torrentutil.ErrNoMetadata):
 		return exitNoMetadata, oneLine(err.Error()) +
-			"; the magnet may have no live peers: add --tracker URL or --peer HOST:PORT, or check the DHT is allowed"
+			"; the torrent may have no live peers: add --tracker URL or --peer HOST:PORT"
 	case errors.Is(err, torrentutil.ErrNoVideo):
-		return exitNoFile, oneLine(err.Error())
+		// The one multi-line error: it lists the files to choose from.
+		lines := strings.Split(err.Error(), "\n")
+		for i, l := range lines {
+			lines[i] = safeText(l)
+		}
+		return exitNoFile, strings.Join(lines, "\n")
 	case errors.Is(err, player.ErrNotFound):
 		return exitPlayer, oneLine(err.Error()) +
 			"; install mpv or VLC, pass --player PATH, or use --no-player to print the URL"

@@ -263,7 +263,7 @@ func copyOut(ctx context.Context, f *torrentutil.File, w io.Writer) error {
 	}
 	defer r.Close()
 	_, err = io.CopyBuffer(w, r, make([]byte, 256<<10))
-	if errors.Is(err, syscall.EPIPE) || errors.Is(err, os.ErrClosed) {
+	if errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrClosedPipe) {
 		return nil
 	}
 	if err != nil {

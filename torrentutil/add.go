@@ -1,5 +1,12 @@
 package torrentutil
 
+import (
+	"fmt"
+	"strings"
+
+	"github.com/anacrolix/torrent"
+)
+
 // AddOptions adds trackers and peers to what the source names.
 type AddOptions struct {
 	Trackers []string // announce URLs, one extra tier
@@ -13,5 +20,27 @@ func (c *Client) Add(src *Source, opts AddOptions) (*Torrent, error) {
 		spec.Trackers = append(spec.Trackers, opts.Trackers)
 	}
 	spec.PeerAddrs = append(spec.PeerAddrs, opts.Peers...)
-	return c.addSpec(spec)
+	t, err := c.addSpec(spec)
+	if err != nil {
+		return nil, err
+	}
+	t.tried = c.tried(spec)
+	return t, nil
+}
+
+// tried says where the client looks for peers of spec, for error messages.
+func (c *Client) tried(spec *torrent.TorrentSpec) string {
+	var where []string
+	if !c.noDHT {
+		where = append(where, "the DHT")
+	}
+	n := 0
+	for _, tier := range spec.Trackers {
+		n += len(tier)
+	}
+	if c.noTrackers {
+		n = 0
+	}
+	where = append(where, fmt.Sprintf("%d trackers", n), fmt.Sprintf("%d direct peers", len(spec.PeerAddrs)))
+	return strings.Join(where, ", ")
 }

@@ -43,6 +43,8 @@ type Client struct {
 	sto          storage.ClientImplCloser
 	log          *slog.Logger
 	portFallback bool
+	noDHT        bool // for error messages: where peers were looked for
+	noTrackers   bool
 }
 
 // NewClient starts a client that listens for peers.
@@ -58,8 +60,8 @@ func NewClient(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{sto: sto, log: log}
 	tcfg := clientConfig(cfg, sto, log)
+	c := &Client{sto: sto, log: log, noDHT: tcfg.NoDHT, noTrackers: tcfg.DisableTrackers}
 	c.cl, err = torrent.NewClient(tcfg)
 	if err != nil && isAddrInUse(err) && tcfg.ListenPort != 0 {
 		tcfg.ListenPort = 0

@@ -15,10 +15,11 @@ var ErrNoMetadata = errors.New("no metadata")
 
 // Torrent is one torrent added to a Client.
 type Torrent struct {
-	c    *Client
-	t    *torrent.Torrent
-	werr atomic.Pointer[error] // the first storage write error
-	rate rateMeter
+	c     *Client
+	t     *torrent.Torrent
+	tried string                // where peers were looked for, for errors
+	werr  atomic.Pointer[error] // the first storage write error
+	rate  rateMeter
 }
 
 func (t *Torrent) setWriteErr(err error) {
@@ -76,7 +77,7 @@ func (t *Torrent) WaitInfo(ctx context.Context, timeout time.Duration, report fu
 			return ctx.Err()
 		case <-expire:
 			s := t.t.Stats()
-			return fmt.Errorf("%w after %s: %d peers connected, %d known", ErrNoMetadata, timeout, s.ActivePeers, s.TotalPeers)
+			return fmt.Errorf("%w after %s from %d peers (%d known; tried %s)", ErrNoMetadata, timeout, s.ActivePeers, s.TotalPeers, t.tried)
 		case <-tick.C:
 			if report != nil {
 				s := t.t.Stats()

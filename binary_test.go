@@ -1,0 +1,207 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/btstream/btstream/torrentutil"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// binary builds btstream once per test run and returns its path.
+func binary(t testing.TB) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "btstream-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "btstream")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = errors.New(string(out))
+		}
+	})
+	if binErr != nil {
+		t.Fatalf("build btstream: %v", binErr)
+	}
+	return binPath
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	os.Exit(code)
+}
+
+// offline are the flags that keep the real binary on loopback: no DHT, no
+// UPnP, and a free port. Sources in these tests carry no trackers.
+var offline = []string{"--no-dht", "--no-upnp", "--port", "0"}
+
+// btstreamCmd runs the real binary with a private TMPDIR.
+func btstreamCmd(t *testing.T, tmp string, args ...string) *exec.Cmd {
+	cmd := exec.Command(binary(t), append(append([]string{}, offline...), args...)...)
+	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	return cmd
+}
+
+func exitCode(err error) int {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		return ee.ExitCode()
+	}
+	if err != nil {
+		return -1
+	}
+	return 0
+}
+
+// Exit codes are documented; scripts branch on them.
+func TestBinaryExitCodes(t *testing.T) {
+	noVideo := filepath.Join("testdata", "no-video.torrent")
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		phrase string
+	}{
+		{"unknown flag", []string{"--bogus", "x"}, exitUsage, "bogus"},
+		{"no source", nil, exitUsage, "expected one source"},
+		{"two sources", []string{"a", "b"}, exitUsage, "expected one source"},
+		{"bad buffer", []string{"--buffer", "lots", "x"}, exitUsage, "--buffer"},
+		{"empty torrent", []string{filepath.Join("testdata", "bad", "empty.torrent")}, exitBadSource, "bad source"},
+		{"v2-only", []string{filepath.Join("testdata", "bad", "v2-only.torrent")}, exitBadSource, "v2"},
+		{"missing file", []string{"nope.torrent"}, exitBadSource, "nope.torrent"},
+		{"bad magnet", []string{"magnet:?xt=urn:btih:1234"}, exitBadSource, "bad source"},
+		{"no video, ls is fine", []string{"ls", noVideo}, exitOK, ""},
+		{"no video", []string{"--no-player", "--metadata-timeout", "1s", noVideo}, exitNoFile, "--file"},
+		{"no metadata", []string{"--no-player", "--metadata-timeout", "1s", strings.Repeat("ab", 20)}, exitNoMetadata, "no metadata"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			cmd := btstreamCmd(t, tmp, tt.args...)
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			if got := exitCode(err); got != tt.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", got, tt.code, stderr.String())
+			}
+			msg := stderr.String()
+			if !strings.Contains(msg, tt.phrase) {
+				t.Errorf("stderr %q lacks %q", msg, tt.phrase)
+			}
+			if strings.Contains(msg, "goroutine ") || strings.Contains(msg, "panic") {
+				t.Errorf("stack trace on stderr: %s", msg)
+			}
+			if tt.code != exitOK && strings.Count(strings.TrimSpace(msg), "\n") > 20 {
+				t.Errorf("error is not short: %s", msg)
+			}
+			if left, _ := filepath.Glob(filepath.Join(tmp, "btstream-*")); len(left) != 0 {
+				t.Errorf("left behind: %v", left)
+			}
+		})
+	}
+}
+
+// btstream --stdout SRC | head: when the reader goes away, btstream exits 0.
+func TestBinaryStdoutEPIPE(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGPIPE on Windows")
+	}
+	data := payload(3 << 20)
+	s := seed(t, "movie.mkv", data)
+	tmp := t.TempDir()
+	cmd := btstreamCmd(t, tmp, "--stdout", s.Magnet())
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	head := make([]byte, 100<<10)
+	if _, err := io.ReadFull(out, head); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(head, data[:len(head)]) {
+		t.Fatal("first bytes differ from the file")
+	}
+	out.Close() // the reader goes away
+	if code := exitCode(cmd.Wait()); code != exitOK {
+		t.Fatalf("exit %d after EPIPE, want 0; stderr: %s", code, stderr.String())
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "btstream-*")); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
+	}
+}
+
+// SIGINT and SIGTERM at every stage: exit 130, the data folder removed.
+func TestBinarySignals(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("signals")
+	}
+	data := payload(2 << 20)
+	s := seed(t, "movie.mp4", data)
+	// A seeder so slow that buffering outlasts the test's signal.
+	slowPath := filepath.Join(t.TempDir(), "slow.mkv")
+	os.WriteFile(slowPath, payload(4<<20), 0o644)
+	slow, err := torrentutil.NewSeeder(slowPath, 64<<10, torrentutil.Config{Offline: true, UploadRate: 16 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close()
+	tests := []struct {
+		name  string
+		args  []string
+		sig   syscall.Signal
+		ready string // the JSON event that says the stage is reached
+	}{
+		{"metadata", []string{"--no-player", "--json", strings.Repeat("cd", 20)}, syscall.SIGINT, `"event":"metadata_wait"`},
+		{"buffering", []string{"--no-player", "--json", slow.Magnet()}, syscall.SIGTERM, `"event":"file"`},
+		{"serving", []string{"--no-player", "--json", s.Magnet()}, syscall.SIGINT, `"event":"ready"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			cmd := btstreamCmd(t, tmp, tt.args...)
+			out, _ := cmd.StdoutPipe()
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(out)
+			for sc.Scan() && !strings.Contains(sc.Text(), tt.ready) {
+			}
+			go io.Copy(io.Discard, out)
+			cmd.Process.Signal(tt.sig)
+			if code := exitCode(cmd.Wait()); code != exitInterrupted {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, exitInterrupted, stderr.String())
+			}
+			if left, _ := filepath.Glob(filepath.Join(tmp, "btstream-*")); len(left) != 0 {
+				t.Errorf("left behind: %v", left)
+			}
+		})
+	}
+}
