@@ -22,7 +22,8 @@ import (
 var errDone = errors.New("done")
 
 func (c *command) run(ctx context.Context) error {
-	c.ui = newUI(c.cfg, c.d)
+	// ls and info print one JSON document of their own, not events.
+	c.ui = newUI(c.cfg, c.d, c.cfg.JSON && c.name != "ls" && c.name != "info")
 	defer c.ui.close()
 	switch c.name {
 	case "ls", "info":

@@ -29,7 +29,7 @@ type ui struct {
 	bar    *progressbar.ProgressBar
 }
 
-func newUI(cfg config, d deps) *ui {
+func newUI(cfg config, d deps, events bool) *ui {
 	u := &ui{
 		stdout: d.stdout,
 		stderr: d.stderr,
@@ -38,7 +38,7 @@ func newUI(cfg config, d deps) *ui {
 		color:  d.getenv("NO_COLOR") == "" && d.getenv("TERM") != "dumb",
 		start:  time.Now(),
 	}
-	if cfg.JSON {
+	if events {
 		u.enc = json.NewEncoder(d.stdout)
 	}
 	return u

@@ -1,0 +1,166 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/btstream/btstream/torrentutil"
+)
+
+// parse runs the command line through newApp and returns the command the
+// action would get.
+func parse(t *testing.T, env map[string]string, args ...string) (*command, error) {
+	t.Helper()
+	var got *command
+	d := deps{getenv: func(k string) string { return env[k] }}
+	for k, v := range env {
+		t.Setenv(k, v) // urfave/cli reads the process environment
+	}
+	var out bytes.Buffer
+	d.stdout, d.stderr = &out, &out
+	err := newApp(d, func(_ context.Context, c *command) error {
+		got = c
+		return nil
+	}).RunContext(context.Background(), reorderArgs(append([]string{"btstream"}, args...)))
+	return got, err
+}
+
+func TestFlags(t *testing.T) {
+	def := func(mod func(*config)) config {
+		c := config{Buffer: bufferRule{Fraction: 0.01}, MetadataTimeout: 2 * time.Minute, Addr: "127.0.0.1:0", Port: 42069, Source: "SRC"}
+		mod(&c)
+		return c
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want config
+		cmd  string
+	}{
+		{"defaults", nil, []string{"SRC"}, def(func(*config) {}), ""},
+		{"flags after the source", nil, []string{"SRC", "--no-player", "--buffer", "20MB"},
+			def(func(c *config) { c.NoPlayer = true; c.Buffer = bufferRule{Bytes: 20_000_000} }), ""},
+		{"repeatable", nil, []string{"--peer", "a:1", "--peer", "b:2", "--tracker", "http://t/a", "--player-arg=--vo=null", "SRC"},
+			def(func(c *config) {
+				c.Peers = []string{"a:1", "b:2"}
+				c.Trackers = []string{"http://t/a"}
+				c.PlayerArgs = []string{"--vo=null"}
+			}), ""},
+		{"rates and percent", nil, []string{"--download-rate", "2MB", "--upload-rate", "500KiB", "--buffer", "2.5%", "SRC"},
+			def(func(c *config) { c.DownloadRate = 2_000_000; c.UploadRate = 500 << 10; c.Buffer = bufferRule{Fraction: 0.025} }), ""},
+		{"environment", map[string]string{"BTSTREAM_NO_DHT": "true", "BTSTREAM_PORT": "6881", "BTSTREAM_PLAYER": "vlc"}, []string{"SRC"},
+			def(func(c *config) { c.NoDHT = true; c.Port = 6881; c.Player = "vlc" }), ""},
+		{"flag beats environment", map[string]string{"BTSTREAM_PORT": "6881"}, []string{"--port", "7000", "SRC"},
+			def(func(c *config) { c.Port = 7000 }), ""},
+		{"short flags", nil, []string{"-q", "-v", "-f", "*E02*", "SRC"},
+			def(func(c *config) { c.Quiet = true; c.Verbose = true; c.File = "*E02*" }), ""},
+		{"ls subcommand", nil, []string{"ls", "--json", "SRC"}, def(func(c *config) { c.JSON = true }), "ls"},
+		{"a source that starts with a dash", nil, []string{"--", "-"}, def(func(c *config) { c.Source = "-" }), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := parse(t, tt.env, tt.args...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.name != tt.cmd || !reflect.DeepEqual(c.cfg, tt.want) {
+				t.Errorf("got %q %+v\nwant %q %+v", c.name, c.cfg, tt.cmd, tt.want)
+			}
+		})
+	}
+}
+
+func TestFlagErrorsAreUsageErrors(t *testing.T) {
+	for _, args := range [][]string{
+		{"--bogus", "SRC"},
+		{"--buffer", "101%", "SRC"},
+		{"--download-rate", "fast", "SRC"},
+		{"--port", "70000", "SRC"},
+		{"--stdout", "--no-player", "SRC"},
+		{"--stdout", "--json", "SRC"},
+		{},
+		{"demo", "SRC"},
+	} {
+		_, err := parse(t, nil, args...)
+		var ue usageError
+		if !errors.As(err, &ue) {
+			t.Errorf("%q: error %v, want a usage error", args, err)
+		}
+	}
+}
+
+func TestBufferRule(t *testing.T) {
+	tests := []struct {
+		in   string
+		size int64
+		want int64
+	}{
+		{"1%", 1000, 10},
+		{"0%", 1000, 0},
+		{"100%", 1000, 1000},
+		{"20MB", 1 << 30, 20_000_000},
+		{"20MiB", 1 << 30, 20 << 20},
+		{"20MB", 1000, 1000}, // never more than the file
+		{"4096", 1 << 20, 4096},
+	}
+	for _, tt := range tests {
+		r, err := parseBuffer(tt.in)
+		if err != nil {
+			t.Fatalf("%q: %v", tt.in, err)
+		}
+		if got := r.want(tt.size); got != tt.want {
+			t.Errorf("%q of %d = %d, want %d", tt.in, tt.size, got, tt.want)
+		}
+	}
+}
+
+func TestSafeText(t *testing.T) {
+	tests := map[string]string{
+		"plain.mkv":          "plain.mkv",
+		"Amélie (2001).mkv":  "Amélie (2001).mkv",
+		"evil\x1b[2J.mkv":    `evil\x1b[2J.mkv`,
+		"two\nlines":         `two\x0alines`,
+		"bell\a\r":           `bell\x07\x0d`,
+		"c1\u009bcontrol":    `c1\x9bcontrol`,
+		"bad utf8 \xff here": `bad utf8 \xfffd here`,
+	}
+	for in, want := range tests {
+		if got := safeText(in); got != want {
+			t.Errorf("safeText(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// ls and info read a .torrent without the network, and their JSON decodes.
+func TestInspectJSON(t *testing.T) {
+	h := newHarness(t)
+	src := filepath.Join("testdata", "multi-with-sample.torrent")
+	if code := h.run(timeout(t), "ls", "--json", src); code != exitOK {
+		t.Fatalf("ls exit %d: %s", code, h.stderr.String())
+	}
+	var ls lsOutput
+	if err := json.Unmarshal(h.stdout.Bytes(), &ls); err != nil {
+		t.Fatal(err)
+	}
+	if len(ls.Files) != 4 || ls.Default < 0 || ls.Files[ls.Default].Path != "Feature.2020.mkv" {
+		t.Errorf("ls = %+v, want 4 files with the feature as default", ls)
+	}
+	h.stdout.Reset()
+	if code := h.run(timeout(t), "info", "--json", src); code != exitOK {
+		t.Fatalf("info exit %d: %s", code, h.stderr.String())
+	}
+	var info torrentutil.Info
+	if err := json.Unmarshal(h.stdout.Bytes(), &info); err != nil {
+		t.Fatal(err)
+	}
+	if len(info.InfoHash) != 40 || info.Pieces == 0 || info.Magnet == "" || len(info.Files) != 4 {
+		t.Errorf("info = %+v", info)
+	}
+}
