@@ -54,7 +54,11 @@ func TestFlags(t *testing.T) {
 				c.PlayerArgs = []string{"--vo=null"}
 			}), ""},
 		{"rates and percent", nil, []string{"--download-rate", "2MB", "--upload-rate", "500KiB", "--buffer", "2.5%", "SRC"},
-			def(func(c *config) { c.DownloadRate = 2_000_000; c.UploadRate = 500 << 10; c.Buffer = bufferRule{Fraction: 0.025} }), ""},
+			def(func(c *config) {
+				c.DownloadRate = 2_000_000
+				c.UploadRate = 500 << 10
+				c.Buffer = bufferRule{Fraction: 0.025}
+			}), ""},
 		{"environment", map[string]string{"BTSTREAM_NO_DHT": "true", "BTSTREAM_PORT": "6881", "BTSTREAM_PLAYER": "vlc"}, []string{"SRC"},
 			def(func(c *config) { c.NoDHT = true; c.Port = 6881; c.Player = "vlc" }), ""},
 		{"flag beats environment", map[string]string{"BTSTREAM_PORT": "6881"}, []string{"--port", "7000", "SRC"},
