@@ -62,8 +62,12 @@ func Listen(cfg Config, srcs ...Source) (*Server, error) {
 		timeout: timeout,
 		log:     log,
 	}
+	h := Handler(log, srcs...)
+	if IsLoopback(ln.Addr()) {
+		h = loopbackOnly(h)
+	}
 	s.srv = &http.Server{
-		Handler:           Handler(log, srcs...),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelDebug),
 	}

@@ -17,6 +17,10 @@
 // into one span are ignored (200, whole file). Multipart/byteranges is
 // never sent. ranges.go records the reasons.
 //
+// A server bound to loopback answers only requests whose Host is an IP
+// literal or localhost, so a web page cannot read the stream through DNS
+// rebinding.
+//
 // It does not cache, transcode or rate-limit, and it never sends internal
 // error text to clients.
 package stream
