@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +35,8 @@ type config struct {
 	Trackers, Peers []string
 	DownloadRate    int64
 	UploadRate      int64
+	Playlist        bool
+	Subtitles       []string
 	Quiet, Verbose  bool
 	Debug           bool
 }
@@ -68,6 +72,8 @@ func newFlags() []cli.Flag {
 		&cli.StringFlag{Name: "upload-rate", Usage: "limit uploads to `RATE` per second"},
 		&cli.BoolFlag{Name: "no-upload", Usage: "never upload"},
 		&cli.BoolFlag{Name: "seed", Usage: "keep seeding after the player exits, until Ctrl-C"},
+		&cli.BoolFlag{Name: "playlist", Usage: "play every video in the torrent in order (episodes), as one playlist"},
+		&cli.StringSliceFlag{Name: "subtitles", Usage: "load the local subtitle `FILE` too (repeatable)"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing but errors on stderr"},
 		&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "log more, and show the player's output"},
 		&cli.BoolFlag{Name: "debug", Usage: "log everything, the torrent library included"},
@@ -115,7 +121,7 @@ func newApp(d deps, action func(context.Context, *command) error) *cli.App {
 	return &cli.App{
 		Name:      "btstream",
 		Usage:     "stream a torrent's video into mpv or VLC while it downloads",
-		UsageText: "btstream [flags] SOURCE\nbtstream ls|info [flags] SOURCE\nbtstream demo",
+		UsageText: "btstream [flags] SOURCE\nbtstream ls|info [flags] SOURCE\nbtstream demo\nbtstream completion bash|zsh|fish",
 		Description: `SOURCE is a magnet link (quote it: it contains &), a .torrent file or URL,
 a 40-character infohash, or - for a .torrent on standard input.
 
@@ -139,6 +145,9 @@ Examples:
 		Commands: []*cli.Command{
 			{Name: "ls", Usage: "list the torrent's files and mark the one btstream would play", ArgsUsage: "SOURCE", Flags: flags, Action: act("ls")},
 			{Name: "info", Usage: "show the torrent's name, infohash, pieces, files, trackers and magnet", ArgsUsage: "SOURCE", Flags: flags, Action: act("info")},
+			{Name: "completion", Usage: "print a shell completion script: bash, zsh or fish", ArgsUsage: "SHELL",
+				Description: "bash: source <(btstream completion bash)\nzsh:  source <(btstream completion zsh)\nfish: btstream completion fish | source",
+				Action:      func(c *cli.Context) error { return printCompletion(c) }},
 			{Name: "demo", Usage: "play the bundled clip through the whole pipeline, offline", Flags: flags, Action: func(c *cli.Context) error {
 				cfg, err := parseConfig(c)
 				if err != nil {
@@ -171,9 +180,20 @@ func parseConfig(c *cli.Context) (config, error) {
 		Seed:            c.Bool("seed"),
 		Trackers:        c.StringSlice("tracker"),
 		Peers:           c.StringSlice("peer"),
+		Playlist:        c.Bool("playlist"),
 		Quiet:           c.Bool("quiet"),
 		Verbose:         c.Bool("verbose"),
 		Debug:           c.Bool("debug"),
+	}
+	for _, sub := range c.StringSlice("subtitles") {
+		abs, err := filepath.Abs(sub)
+		if err == nil {
+			_, err = os.Stat(abs)
+		}
+		if err != nil {
+			return cfg, usagef("--subtitles %q: %v", sub, err)
+		}
+		cfg.Subtitles = append(cfg.Subtitles, abs)
 	}
 	var err error
 	if cfg.Buffer, err = parseBuffer(c.String("buffer")); err != nil {
@@ -188,6 +208,8 @@ func parseConfig(c *cli.Context) (config, error) {
 	switch {
 	case cfg.Stdout && cfg.NoPlayer:
 		return cfg, usagef("--stdout and --no-player do not go together")
+	case cfg.Stdout && cfg.Playlist:
+		return cfg, usagef("--stdout writes one file; --playlist needs a player")
 	case cfg.Stdout && cfg.JSON:
 		return cfg, usagef("--stdout and --json both want stdout")
 	case cfg.Port < 0 || cfg.Port > 65535:
@@ -255,7 +277,7 @@ func reorderArgs(args []string) []string {
 	}
 	out := []string{args[0]}
 	rest := args[1:]
-	if len(rest) > 0 && (rest[0] == "ls" || rest[0] == "info" || rest[0] == "demo") {
+	if len(rest) > 0 && (rest[0] == "ls" || rest[0] == "info" || rest[0] == "demo" || rest[0] == "completion") {
 		out = append(out, rest[0])
 		rest = rest[1:]
 	}
@@ -310,4 +332,50 @@ func init() {
 	cli.VersionPrinter = func(c *cli.Context) {
 		fmt.Fprintf(c.App.Writer, "btstream %s\n", c.App.Version)
 	}
+}
+
+// Completion scripts ask btstream itself for candidates through urfave/cli's
+// --generate-bash-completion.
+const bashCompletion = `_btstream_complete() {
+  local cur="${COMP_WORDS[COMP_CWORD]}" opts
+  if [[ "$cur" == -* ]]; then
+    opts=$("${COMP_WORDS[@]:0:$COMP_CWORD}" "$cur" --generate-bash-completion 2>/dev/null)
+  else
+    opts=$("${COMP_WORDS[@]:0:$COMP_CWORD}" --generate-bash-completion 2>/dev/null)
+  fi
+  COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+}
+complete -o bashdefault -o default -F _btstream_complete btstream
+`
+
+const zshCompletion = `#compdef btstream
+_btstream() {
+  local -a opts
+  local cur=${words[-1]}
+  if [[ "$cur" == -* ]]; then
+    opts=("${(@f)$(${words[@]:0:#words[@]-1} ${cur} --generate-bash-completion)}")
+  else
+    opts=("${(@f)$(${words[@]:0:#words[@]-1} --generate-bash-completion)}")
+  fi
+  if [[ "${opts[1]}" != "" ]]; then _describe 'values' opts; else _files; fi
+}
+compdef _btstream btstream
+`
+
+func printCompletion(c *cli.Context) error {
+	switch c.Args().First() {
+	case "bash":
+		fmt.Fprint(c.App.Writer, bashCompletion)
+	case "zsh":
+		fmt.Fprint(c.App.Writer, zshCompletion)
+	case "fish":
+		script, err := c.App.ToFishCompletion()
+		if err != nil {
+			return err
+		}
+		fmt.Fprint(c.App.Writer, script)
+	default:
+		return usagef("completion: want bash, zsh or fish")
+	}
+	return nil
 }

@@ -152,42 +152,73 @@ func findPlayer(cfg config) (player.Player, error) {
 // the HTTP server (bounded), then the caller closes the client and the data.
 func (c *command) stream(ctx context.Context, s *session, p player.Player) error {
 	cfg := c.cfg
-	entry, err := torrentutil.Pick(s.torrent.Files(), cfg.File)
+	files := s.torrent.Files()
+	entry, err := torrentutil.Pick(files, cfg.File)
 	if err != nil {
 		return err
 	}
-	f, err := s.torrent.File(entry.Index)
-	if err != nil {
-		return err
+	videos := []torrentutil.FileEntry{entry}
+	var subs []torrentutil.FileEntry
+	if cfg.Playlist {
+		videos = playlistFrom(torrentutil.Playlist(files), entry, cfg.File != "")
+	} else {
+		subs = torrentutil.Subtitles(files, entry)
 	}
+	// The sources the server offers: the videos, then the subtitles.
+	var srcs []stream.Source
+	var opened []*torrentutil.File
+	for _, e := range append(append([]torrentutil.FileEntry{}, videos...), subs...) {
+		f, err := s.torrent.File(e.Index)
+		if err != nil {
+			return err
+		}
+		srcs = append(srcs, f)
+		opened = append(opened, f)
+	}
+	f := opened[0]
 	want := cfg.Buffer.want(f.Size())
-	c.ui.file(entry, want)
+	c.ui.file(videos[0], want)
 	f.Prioritize(want)
+	subFiles := opened[len(videos):]
+	for _, sf := range subFiles {
+		sf.Prioritize(sf.Size()) // small, and the player reads them at once
+	}
 
 	g, gctx := errgroup.WithContext(ctx)
-	var url string
+	m := player.Media{Title: f.Name(), Playlist: cfg.Playlist, Subtitles: append([]string{}, cfg.Subtitles...)}
 	if !cfg.Stdout {
-		srv, err := stream.Listen(stream.Config{Addr: cfg.Addr, ShutdownTimeout: time.Second, Logger: c.logger()}, f)
+		srv, err := stream.Listen(stream.Config{Addr: cfg.Addr, ShutdownTimeout: time.Second, Logger: c.logger()}, srcs...)
 		if err != nil {
 			return fmt.Errorf("serve HTTP: %w", err)
 		}
 		if !stream.IsLoopback(srv.Addr()) {
 			c.ui.warn("serving on %s: anyone who can reach that address can read the stream", srv.Addr())
 		}
-		url = srv.URL(0)
-		c.ui.listening(url)
+		m.URL = srv.URL(0)
+		if cfg.Playlist {
+			m.URL, m.Title = srv.PlaylistURL(), ""
+		}
+		for i := range subFiles {
+			m.Subtitles = append(m.Subtitles, srv.URL(len(videos)+i))
+		}
+		c.ui.listening(m.URL)
 		g.Go(func() error { return srv.Serve(gctx) })
 	}
 	ready := make(chan struct{})
 	g.Go(func() error { return c.ui.progressLoop(gctx, f, want, ready) })
 	g.Go(func() error {
 		start := time.Now()
+		for _, sf := range subFiles {
+			if err := sf.WaitReady(gctx, sf.Size()); err != nil {
+				return err
+			}
+		}
 		if err := f.WaitReady(gctx, want); err != nil {
 			return err
 		}
 		close(ready)
 		c.ui.ready(time.Since(start))
-		if err := c.consume(gctx, f, url, p); err != nil {
+		if err := c.consume(gctx, f, m, p); err != nil {
 			return err
 		}
 		if cfg.Seed {
@@ -204,17 +235,30 @@ func (c *command) stream(ctx context.Context, s *session, p player.Player) error
 	return err
 }
 
+// playlistFrom orders the playlist: natural order, starting at the chosen
+// file when the user chose one (--file), as a player's "play from here".
+func playlistFrom(all []torrentutil.FileEntry, chosen torrentutil.FileEntry, rotate bool) []torrentutil.FileEntry {
+	if !rotate {
+		return all
+	}
+	for i, e := range all {
+		if e.Index == chosen.Index {
+			return append(append([]torrentutil.FileEntry{}, all[i:]...), all[:i]...)
+		}
+	}
+	return append([]torrentutil.FileEntry{chosen}, all...)
+}
+
 // consume hands the ready file to whoever reads it.
-func (c *command) consume(ctx context.Context, f *torrentutil.File, url string, p player.Player) error {
+func (c *command) consume(ctx context.Context, f *torrentutil.File, m player.Media, p player.Player) error {
 	switch {
 	case c.cfg.Stdout:
 		return copyOut(ctx, f, c.d.stdout)
 	case c.cfg.NoPlayer:
-		c.ui.url(url)
+		c.ui.url(m.URL)
 		<-ctx.Done()
 		return ctx.Err()
 	}
-	m := player.Media{URL: url, Title: f.Name()}
 	c.ui.playerStarted(p)
 	err := c.runPlayer(ctx, p, m)
 	c.ui.playerExited(err)

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/btstream/btstream/player"
+	"github.com/btstream/btstream/torrentutil"
+)
+
+// seedDir seeds a multi-file torrent named name with the given files.
+func seedDir(t *testing.T, name string, files map[string][]byte) *torrentutil.Seeder {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), name)
+	for p, b := range files {
+		full := filepath.Join(root, p)
+		os.MkdirAll(filepath.Dir(full), 0o755)
+		if err := os.WriteFile(full, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s, err := torrentutil.NewSeeder(root, 64<<10, torrentutil.Config{Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// --playlist hands the player an M3U of the episodes in natural order,
+// samples left out, each entry serving its own file's bytes.
+func TestPlaylist(t *testing.T) {
+	files := map[string][]byte{
+		"Show.S01E10.mkv":        payload(200<<10 + 10),
+		"Show.S01E02.mkv":        payload(210<<10 + 2),
+		"Show.S01E01.mkv":        payload(190<<10 + 1),
+		"Sample/Show.sample.mkv": payload(50 << 10),
+		"Show.nfo":               payload(1 << 10),
+	}
+	s := seedDir(t, "Show.S01", files)
+	h := newHarness(t)
+	var order []string
+	h.play = func(ctx context.Context, _ player.Player, m player.Media) error {
+		if !m.Playlist || m.Title != "" {
+			return fmt.Errorf("media %+v: want a playlist without a forced title", m)
+		}
+		status, body, err := get(ctx, m.URL, "")
+		if err != nil || status != http.StatusOK {
+			return fmt.Errorf("playlist: %d %v", status, err)
+		}
+		sc := bufio.NewScanner(bytes.NewReader(body))
+		var name string
+		for sc.Scan() {
+			line := sc.Text()
+			if n, ok := strings.CutPrefix(line, "#EXTINF:-1,"); ok {
+				name = n
+				continue
+			}
+			if !strings.HasPrefix(line, "http") {
+				continue
+			}
+			_, got, err := get(ctx, line, "")
+			if err != nil {
+				return err
+			}
+			if !bytes.Equal(got, files[name]) {
+				return fmt.Errorf("%s: %d bytes differ", name, len(got))
+			}
+			order = append(order, name)
+		}
+		return nil
+	}
+	if code := h.run(timeout(t), "--playlist", s.Magnet()); code != exitOK {
+		t.Fatalf("exit %d: %s", code, h.stderr.String())
+	}
+	want := "Show.S01E01.mkv Show.S01E02.mkv Show.S01E10.mkv"
+	if got := strings.Join(order, " "); got != want {
+		t.Errorf("playlist %q, want %q", got, want)
+	}
+}
+
+// Subtitles in the torrent that belong to the video are fetched before the
+// player starts and handed to it as URLs; --subtitles adds a local file.
+func TestSubtitles(t *testing.T) {
+	srt := []byte("1\n00:00:01,000 --> 00:00:02,000\nHello\n")
+	files := map[string][]byte{
+		"Film.2020.mkv":    payload(400 << 10),
+		"Film.2020.en.srt": srt,
+		"Extras/Other.srt": []byte("not ours"),
+	}
+	s := seedDir(t, "Film.2020", files)
+	local := filepath.Join(t.TempDir(), "mine.srt")
+	os.WriteFile(local, srt, 0o644)
+	h := newHarness(t)
+	var subs []string
+	h.play = func(ctx context.Context, _ player.Player, m player.Media) error {
+		subs = m.Subtitles
+		for _, sub := range m.Subtitles {
+			if !strings.HasPrefix(sub, "http") {
+				continue
+			}
+			_, body, err := get(ctx, sub, "")
+			if err != nil || !bytes.Equal(body, srt) {
+				return fmt.Errorf("subtitle %s: %q %v", sub, body, err)
+			}
+		}
+		return nil
+	}
+	if code := h.run(timeout(t), "--subtitles", local, s.Magnet()); code != exitOK {
+		t.Fatalf("exit %d: %s", code, h.stderr.String())
+	}
+	if len(subs) != 2 || subs[0] != local || !strings.HasSuffix(subs[1], "/Film.2020.en.srt") {
+		t.Errorf("subtitles %q, want the local file then the torrent's Film.2020.en.srt", subs)
+	}
+}
