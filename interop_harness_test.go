@@ -25,6 +25,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,6 +41,10 @@ import (
 // startupTimeout bounds how long any client may take to come up; it is a failure
 // guard, not a timing assertion (they take about a second).
 const startupTimeout = 60 * time.Second
+
+// apiClient talks to the clients' control APIs and the tracker; its timeout keeps
+// a hung daemon from blocking a readiness poll past startupTimeout.
+var apiClient = &http.Client{Timeout: 5 * time.Second}
 
 // requireTools skips the test unless every named program is on PATH. Under CI=true
 // a missing program is a failure instead, so CI can never silently skip interop.
@@ -62,13 +67,16 @@ func requireTools(t testing.TB, names ...string) {
 }
 
 // makeMP4 writes dir/movie.mp4: H.264 640x360 at ~1 Mbit/s plus AAC, seconds long,
-// with the moov atom at the end (no +faststart). Output is byte-identical across runs.
+// with the moov atom at the end (no +faststart). With a given ffmpeg build the bytes
+// are the same on every run.
 func makeMP4(t testing.TB, dir string, seconds int) string {
+	t.Helper()
 	return makeMedia(t, filepath.Join(dir, "movie.mp4"), seconds)
 }
 
 // makeMKV writes dir/movie.mkv: the same streams in Matroska, Cues at the end.
 func makeMKV(t testing.TB, dir string, seconds int) string {
+	t.Helper()
 	return makeMedia(t, filepath.Join(dir, "movie.mkv"), seconds)
 }
 
@@ -320,7 +328,7 @@ func httpJSON(ctx context.Context, method, u string, header http.Header, body, o
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apiClient.Do(req)
 	if err != nil {
 		return nil, err
 	}
@@ -476,7 +484,7 @@ func qbAddTorrent(t testing.TB, api, torrentFile, dataDir string) {
 	if err := errors.Join(err, mw.Close()); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := http.Post(api+"torrents/add", mw.FormDataContentType(), &body)
+	resp, err := apiClient.Post(api+"torrents/add", mw.FormDataContentType(), &body)
 	if err != nil {
 		t.Fatalf("qbittorrent add torrent: %v", err)
 	}
@@ -653,7 +661,7 @@ func getBencode(ctx context.Context, u string, out any) error {
 	if err != nil {
 		return err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := apiClient.Do(req)
 	if err != nil {
 		return err
 	}
@@ -688,9 +696,11 @@ func unprivilegedUser() unprivileged {
 }
 
 // runAsUnprivileged prepares cmd for programs that refuse root (VLC): when the test
-// runs as root, cmd runs as nobody. Either way it gets a fresh writable HOME (also
-// its working directory unless cmd.Dir is set) and XDG dirs, removed at cleanup.
-func runAsUnprivileged(t testing.TB, cmd *exec.Cmd) {
+// runs as root, cmd runs as nobody. Either way it gets a fresh HOME it can write,
+// also its working directory unless cmd.Dir is set, and XDG dirs under it; home is
+// returned (use it for anything the child must write) and removed at cleanup.
+// Files under t.TempDir() are not readable by nobody; serve them over HTTP instead.
+func runAsUnprivileged(t testing.TB, cmd *exec.Cmd) (home string) {
 	t.Helper()
 	// Not t.TempDir(): its parent is root-only, so nobody could not reach it.
 	home, err := os.MkdirTemp("", "btstream-home-")
@@ -717,6 +727,7 @@ func runAsUnprivileged(t testing.TB, cmd *exec.Cmd) {
 	if cmd.Dir == "" {
 		cmd.Dir = home
 	}
+	return home
 }
 
 // newLoopbackLeecher returns an anacrolix/torrent client listening on 127.0.0.1
@@ -816,6 +827,46 @@ func fileSHA256(t testing.TB, path string) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
+// TestRequireTools pins the CI contract: a missing program skips the test, except
+// under CI=true, where it fails it.
+func TestRequireTools(t *testing.T) {
+	for _, tc := range []struct {
+		name, ci, program  string
+		wantSkip, wantFail bool
+	}{
+		{"missing skips", "", "btstream-no-such-program", true, false},
+		{"missing fails under CI", "true", "btstream-no-such-program", false, true},
+		{"only CI=true is CI", "1", "btstream-no-such-program", true, false},
+		{"present passes under CI", "true", "sh", false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv("CI", tc.ci)
+			r := &recordingTB{TB: t}
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				requireTools(r, tc.program)
+			}()
+			<-done
+			if r.skipped != tc.wantSkip || r.failed != tc.wantFail {
+				t.Errorf("requireTools(%q) with CI=%q: skipped %v, failed %v; want %v, %v",
+					tc.program, tc.ci, r.skipped, r.failed, tc.wantSkip, tc.wantFail)
+			}
+		})
+	}
+}
+
+// recordingTB records Skip and Fatal instead of acting on the real test; like the
+// real ones, both end the calling goroutine.
+type recordingTB struct {
+	testing.TB
+	skipped, failed bool
+}
+
+func (r *recordingTB) Helper()      {}
+func (r *recordingTB) Skip(...any)  { r.skipped = true; runtime.Goexit() }
+func (r *recordingTB) Fatal(...any) { r.failed = true; runtime.Goexit() }
+
 // TestInteropHarness proves the harness itself: generated media has its index at
 // the end, runAsUnprivileged makes VLC runnable under root, and each real client
 // seeds a generated MP4 that an in-process anacrolix leecher downloads byte for
@@ -852,10 +903,23 @@ func TestInteropHarness(t *testing.T) {
 	})
 
 	t.Run("unprivileged", func(t *testing.T) {
+		cmd := exec.Command("sh", "-c", `id -u && touch "$HOME/probe"`)
+		home := runAsUnprivileged(t, cmd)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("sh as unprivileged: %v\n%s", err, out)
+		}
+		if os.Geteuid() == 0 && strings.TrimSpace(string(out)) == "0" {
+			t.Errorf("child ran as root")
+		}
+		if _, err := os.Stat(filepath.Join(home, "probe")); err != nil {
+			t.Errorf("child could not write its HOME: %v", err)
+		}
 		requireTools(t, "cvlc")
-		cmd := exec.Command("cvlc", "--version")
-		runAsUnprivileged(t, cmd)
-		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "VLC version") {
+		// VLC exits at once under root ("VLC is not supposed to be run as root").
+		vlc := exec.Command("cvlc", "--version")
+		runAsUnprivileged(t, vlc)
+		if out, err := vlc.CombinedOutput(); err != nil || !strings.Contains(string(out), "VLC version") {
 			t.Fatalf("cvlc --version: %v\n%s", err, out)
 		}
 	})
@@ -872,6 +936,7 @@ func TestInteropHarness(t *testing.T) {
 		{"qbittorrent via opentracker", startQbittorrentSeeder, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			const pieceLen = 256 << 10
 			torrentFile, ih, magnet := makeTorrent(t, mp4, pieceLen)
 			var announce string
