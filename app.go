@@ -261,9 +261,10 @@ func parseRate(flag, s string) (int64, error) {
 	return int64(n), nil
 }
 
-// reorderArgs moves flags in front of the positional arguments, so that
-// "btstream MAGNET --no-player" works: urfave/cli stops at the first
-// positional argument. A subcommand name stays first.
+// reorderArgs puts the subcommand first and the flags before the positional
+// arguments, so that "btstream MAGNET --no-player" and "btstream --no-dht ls
+// MAGNET" both work: urfave/cli stops at the first positional argument, and
+// flags before a subcommand would otherwise be dropped, not applied.
 func reorderArgs(args []string) []string {
 	if len(args) < 2 {
 		return args
@@ -275,13 +276,8 @@ func reorderArgs(args []string) []string {
 			takesValue[n] = !isBool
 		}
 	}
-	out := []string{args[0]}
+	var flagArgs, pos []string
 	rest := args[1:]
-	if len(rest) > 0 && (rest[0] == "ls" || rest[0] == "info" || rest[0] == "demo" || rest[0] == "completion") {
-		out = append(out, rest[0])
-		rest = rest[1:]
-	}
-	var pos []string
 	for i := 0; i < len(rest); i++ {
 		a := rest[i]
 		switch {
@@ -289,21 +285,34 @@ func reorderArgs(args []string) []string {
 			pos = append(pos, rest[i+1:]...)
 			i = len(rest)
 		case len(a) > 1 && a[0] == '-':
-			out = append(out, a)
+			flagArgs = append(flagArgs, a)
 			name := strings.TrimLeft(a, "-")
 			if !strings.Contains(name, "=") && takesValue[name] && i+1 < len(rest) {
 				i++
-				out = append(out, rest[i])
+				flagArgs = append(flagArgs, rest[i])
 			}
 		default:
 			pos = append(pos, a)
 		}
 	}
+	out := []string{args[0]}
+	if len(pos) > 0 && isSubcommand(pos[0]) {
+		out = append(out, pos[0])
+		pos = pos[1:]
+	}
+	out = append(out, flagArgs...)
 	if len(pos) > 0 {
-		out = append(out, "--")
-		out = append(out, pos...)
+		out = append(append(out, "--"), pos...)
 	}
 	return out
+}
+
+func isSubcommand(s string) bool {
+	switch s {
+	case "ls", "info", "demo", "completion":
+		return true
+	}
+	return false
 }
 
 func humanBytes(n int64) string { return humanize.IBytes(uint64(max(n, 0))) }

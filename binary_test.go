@@ -4,11 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -56,10 +59,16 @@ func TestMain(m *testing.M) {
 // UPnP, and a free port. Sources in these tests carry no trackers.
 var offline = []string{"--no-dht", "--no-upnp", "--port", "0"}
 
+// offlineEnv says the same through the environment, which every flag reads
+// too: belt and braces, so no test binary ever joins the DHT.
+func offlineEnv(tmp string) []string {
+	return append(os.Environ(), "TMPDIR="+tmp, "BTSTREAM_NO_DHT=true", "BTSTREAM_NO_UPNP=true")
+}
+
 // btstreamCmd runs the real binary with a private TMPDIR.
 func btstreamCmd(t *testing.T, tmp string, args ...string) *exec.Cmd {
 	cmd := exec.Command(binary(t), append(append([]string{}, offline...), args...)...)
-	cmd.Env = append(os.Environ(), "TMPDIR="+tmp)
+	cmd.Env = offlineEnv(tmp)
 	return cmd
 }
 
@@ -232,5 +241,29 @@ func TestBinaryCompletion(t *testing.T) {
 	out, _ = exec.Command(bin, "--no-", "--generate-bash-completion").Output()
 	if !bytes.Contains(out, []byte("--no-player")) {
 		t.Errorf("flags %q lack --no-player", out)
+	}
+}
+
+// A taken --port falls back to a free one, with a note, and works.
+func TestBinaryPortFallback(t *testing.T) {
+	taken, err := net.Listen("tcp", ":0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	port := taken.Addr().(*net.TCPAddr).Port
+	s := seed(t, "movie.mkv", payload(100<<10))
+	cmd := exec.Command(binary(t), "--no-dht", "--no-upnp", "--port", strconv.Itoa(port), "ls", s.Magnet())
+	cmd.Env = offlineEnv(t.TempDir())
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), fmt.Sprintf("port %d is taken", port)) {
+		t.Errorf("stderr %q lacks the fallback note", stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "movie.mkv") {
+		t.Errorf("ls printed %q", stdout.String())
 	}
 }

@@ -66,6 +66,8 @@ func TestFlags(t *testing.T) {
 		{"short flags", nil, []string{"-q", "-v", "-f", "*E02*", "SRC"},
 			def(func(c *config) { c.Quiet = true; c.Verbose = true; c.File = "*E02*" }), ""},
 		{"ls subcommand", nil, []string{"ls", "--json", "SRC"}, def(func(c *config) { c.JSON = true }), "ls"},
+		{"flags before the subcommand", nil, []string{"--no-dht", "--port", "7", "ls", "SRC", "--json"},
+			def(func(c *config) { c.NoDHT = true; c.Port = 7; c.JSON = true }), "ls"},
 		{"a source that starts with a dash", nil, []string{"--", "-"}, def(func(c *config) { c.Source = "-" }), ""},
 	}
 	for _, tt := range tests {
