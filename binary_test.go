@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -265,5 +266,68 @@ func TestBinaryPortFallback(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "movie.mkv") {
 		t.Errorf("ls printed %q", stdout.String())
+	}
+}
+
+// TestHelperPlayer is not a test: it is the player btstream starts in
+// TestBinarySignalDuringPlayback. It writes its pid, reads the URL it was
+// given, then waits to be stopped.
+func TestHelperPlayer(t *testing.T) {
+	pidFile := os.Getenv("BTSTREAM_TEST_PLAYER_PID")
+	if pidFile == "" {
+		t.Skip("helper process")
+	}
+	url := os.Args[len(os.Args)-1]
+	resp, err := http.Get(url)
+	if err == nil {
+		io.CopyN(io.Discard, resp.Body, 1024)
+		resp.Body.Close()
+	}
+	os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())), 0o644)
+	select {} // until btstream interrupts or kills it
+}
+
+// Ctrl-C while the player plays: btstream exits 130, the player process is
+// gone (not left running), and the data folder is removed.
+func TestBinarySignalDuringPlayback(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("signals")
+	}
+	s := seed(t, "movie.mkv", payload(1<<20))
+	tmp := t.TempDir()
+	pidFile := filepath.Join(t.TempDir(), "player.pid")
+	cmd := btstreamCmd(t, tmp, "--json", "--player", os.Args[0], "--player-arg=-test.run=^TestHelperPlayer$", s.Magnet())
+	cmd.Env = append(cmd.Env, "BTSTREAM_TEST_PLAYER_PID="+pidFile)
+	out, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && !strings.Contains(sc.Text(), `"event":"player_started"`) {
+	}
+	// The player has fetched its URL once its pid is written; wait for that
+	// by watching btstream's own progress events rather than the clock.
+	var pid int
+	for sc.Scan() {
+		if b, err := os.ReadFile(pidFile); err == nil {
+			pid, _ = strconv.Atoi(string(b))
+			break
+		}
+	}
+	go io.Copy(io.Discard, out)
+	if pid == 0 {
+		t.Fatalf("the player never started; stderr: %s", stderr.String())
+	}
+	cmd.Process.Signal(syscall.SIGINT)
+	if code := exitCode(cmd.Wait()); code != exitInterrupted {
+		t.Fatalf("exit %d, want %d; stderr: %s", code, exitInterrupted, stderr.String())
+	}
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("player %d still exists after btstream exited (kill: %v)", pid, err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(tmp, "btstream-*")); len(left) != 0 {
+		t.Errorf("left behind: %v", left)
 	}
 }
