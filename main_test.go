@@ -260,3 +260,29 @@ func TestJSONEvents(t *testing.T) {
 		t.Errorf("events %q, want %q", got, want)
 	}
 }
+
+// A non-loopback --addr is allowed, with a warning that says who can read.
+func TestNonLoopbackAddrWarns(t *testing.T) {
+	s := seed(t, "movie.mkv", payload(200<<10))
+	h := newHarness(t)
+	out, w := io.Pipe()
+	d := h.deps()
+	d.stdout = w
+	ctx, cancel := context.WithCancel(timeout(t))
+	defer cancel()
+	done := make(chan int, 1)
+	go func() {
+		done <- realMain(ctx, []string{"btstream", "--no-player", "--addr", "0.0.0.0:0", s.Magnet()}, d)
+		w.Close()
+	}()
+	sc := bufio.NewScanner(out)
+	if !sc.Scan() {
+		t.Fatalf("no URL; stderr: %s", h.stderr.String())
+	}
+	cancel()
+	go io.Copy(io.Discard, out)
+	<-done
+	if !strings.Contains(h.stderr.String(), "anyone who can reach that address can read the stream") {
+		t.Errorf("stderr %q lacks the warning", h.stderr.String())
+	}
+}
