@@ -49,20 +49,9 @@ func (c *command) demo(ctx context.Context) error {
 			tune(tc)
 		}
 	}
-	var p player.Player
-	if !c.cfg.Stdout && !c.cfg.NoPlayer && c.d.play == nil {
-		p, err = findPlayer(c.cfg)
-		if errors.Is(err, player.ErrNotFound) {
-			c.ui.warn("no player found (install mpv or VLC, or pass --player PATH); serving the demo until Ctrl-C")
-			c.cfg.NoPlayer = true
-		} else if err != nil {
-			return err
-		}
+	if _, err := c.findPlayer(); errors.Is(err, player.ErrNotFound) {
+		c.ui.warn("no player found (install mpv or VLC, or pass --player PATH); serving the demo until Ctrl-C")
+		c.cfg.NoPlayer = true
 	}
-	s, err := c.open(ctx)
-	if err != nil {
-		return err
-	}
-	defer s.close()
-	return c.stream(ctx, s, p)
+	return c.play(ctx)
 }

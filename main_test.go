@@ -73,6 +73,20 @@ func (h *harness) run(ctx context.Context, args ...string) int {
 	return realMain(ctx, append([]string{"btstream"}, args...), h.deps())
 }
 
+// start runs realMain in the background with stdout on a pipe, and returns
+// a scanner of stdout and the channel that gets the exit code.
+func (h *harness) start(ctx context.Context, args ...string) (*bufio.Scanner, <-chan int) {
+	out, w := io.Pipe()
+	d := h.deps()
+	d.stdout = w
+	done := make(chan int, 1)
+	go func() {
+		done <- realMain(ctx, append([]string{"btstream"}, args...), d)
+		w.Close()
+	}()
+	return bufio.NewScanner(out), done
+}
+
 // leftovers lists what btstream left in its temporary folder.
 func (h *harness) leftovers() []string {
 	m, _ := filepath.Glob(filepath.Join(h.tmp, "btstream-*"))
@@ -186,17 +200,9 @@ func TestNoPlayerPrintsURL(t *testing.T) {
 	data := payload(1<<20 + 99)
 	s := seed(t, "movie.webm", data)
 	h := newHarness(t)
-	out, w := io.Pipe()
-	d := h.deps()
-	d.stdout = w
 	ctx, cancel := context.WithCancel(timeout(t))
 	defer cancel()
-	done := make(chan int, 1)
-	go func() {
-		done <- realMain(ctx, []string{"btstream", "--no-player", s.Magnet()}, d)
-		w.Close()
-	}()
-	sc := bufio.NewScanner(out)
+	sc, done := h.start(ctx, "--no-player", s.Magnet())
 	if !sc.Scan() {
 		t.Fatalf("no URL line; stderr: %s", h.stderr.String())
 	}
@@ -265,22 +271,15 @@ func TestJSONEvents(t *testing.T) {
 func TestNonLoopbackAddrWarns(t *testing.T) {
 	s := seed(t, "movie.mkv", payload(200<<10))
 	h := newHarness(t)
-	out, w := io.Pipe()
-	d := h.deps()
-	d.stdout = w
 	ctx, cancel := context.WithCancel(timeout(t))
 	defer cancel()
-	done := make(chan int, 1)
-	go func() {
-		done <- realMain(ctx, []string{"btstream", "--no-player", "--addr", "0.0.0.0:0", s.Magnet()}, d)
-		w.Close()
-	}()
-	sc := bufio.NewScanner(out)
+	sc, done := h.start(ctx, "--no-player", "--addr", "0.0.0.0:0", s.Magnet())
 	if !sc.Scan() {
 		t.Fatalf("no URL; stderr: %s", h.stderr.String())
 	}
 	cancel()
-	go io.Copy(io.Discard, out)
+	for sc.Scan() {
+	}
 	<-done
 	if !strings.Contains(h.stderr.String(), "anyone who can reach that address can read the stream") {
 		t.Errorf("stderr %q lacks the warning", h.stderr.String())

@@ -118,17 +118,13 @@ func (c *command) open(ctx context.Context) (*session, error) {
 // play is the main job: stream the chosen file to the player (or stdout, or
 // just serve it) and return when playback is over.
 func (c *command) play(ctx context.Context) error {
-	cfg := c.cfg
-	if cfg.Stdout && c.d.terminal(c.d.stdout) {
+	if c.cfg.Stdout && c.d.terminal(c.d.stdout) {
 		return usagef("--stdout writes video bytes: pipe it into a player (btstream --stdout SRC | mpv -)")
 	}
-	var p player.Player
-	if !cfg.Stdout && !cfg.NoPlayer && c.d.play == nil {
-		// Before any download: a missing player is known now.
-		var err error
-		if p, err = findPlayer(cfg); err != nil {
-			return err
-		}
+	// Before any download: a missing player is known now.
+	p, err := c.findPlayer()
+	if err != nil {
+		return err
 	}
 	s, err := c.open(ctx)
 	if err != nil {
@@ -138,12 +134,17 @@ func (c *command) play(ctx context.Context) error {
 	return c.stream(ctx, s, p)
 }
 
-func findPlayer(cfg config) (player.Player, error) {
-	p, err := player.Find(cfg.Player)
+// findPlayer returns the player to start, or none when nothing is played
+// (--stdout, --no-player) or a test plays instead.
+func (c *command) findPlayer() (player.Player, error) {
+	if c.cfg.Stdout || c.cfg.NoPlayer || c.d.play != nil {
+		return player.Player{}, nil
+	}
+	p, err := player.Find(c.cfg.Player)
 	if err != nil {
 		return p, err
 	}
-	p.Args = append(p.Args, cfg.PlayerArgs...)
+	p.Args = append(p.Args, c.cfg.PlayerArgs...)
 	return p, nil
 }
 
