@@ -1,3 +1,5 @@
+//go:build unix
+
 package player
 
 import (
@@ -12,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -28,9 +31,10 @@ func TestInteropPlayers(t *testing.T) {
 	}
 	ffmpeg, err := exec.LookPath("ffmpeg")
 	if err != nil {
-		t.Skip("interop: ffmpeg not installed, cannot make test media")
+		skipUnlessCI(t, "interop: ffmpeg not installed, cannot make test media")
 	}
-	dir := t.TempDir()
+	// Readable by nobody, who plays VLC's local subtitle when the test runs as root.
+	dir := sharedDir(t)
 	for _, name := range []string{"a.mkv", "b.mkv"} {
 		out, err := exec.Command(ffmpeg, "-nostdin", "-loglevel", "error", "-f", "lavfi",
 			"-i", "testsrc=duration=0.3:size=64x48:rate=10", "-c:v", "mpeg4", filepath.Join(dir, name)).CombinedOutput()
@@ -71,13 +75,10 @@ func TestInteropPlayers(t *testing.T) {
 		t.Run(pl.want, func(t *testing.T) {
 			p, err := Find(pl.want)
 			if errors.Is(err, ErrNotFound) {
-				t.Skipf("interop: %v", err)
+				skipUnlessCI(t, "interop: "+err.Error())
 			}
 			if err != nil {
 				t.Fatal(err)
-			}
-			if p.Name == VLC && os.Geteuid() == 0 {
-				t.Skip("interop: VLC refuses to run as root")
 			}
 			p.Args = pl.args
 			cases := []struct {
@@ -110,7 +111,7 @@ func TestInteropPlayers(t *testing.T) {
 					defer cancel()
 					var out bytes.Buffer
 					w := &lockedWriter{w: &out}
-					if err := p.Run(ctx, tc.media, Stdio{Stdout: w, Stderr: w}); err != nil {
+					if err := runPlayer(t, ctx, p, tc.media, Stdio{Stdout: w, Stderr: w}); err != nil {
 						t.Fatalf("Run: %v\n%s", err, w)
 					}
 					for _, path := range tc.wantGets {
@@ -127,6 +128,59 @@ func TestInteropPlayers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// skipUnlessCI skips the test with msg, or fails it under CI=true, where .ci/run has
+// installed every program and an interop test must never be skipped.
+func skipUnlessCI(t *testing.T, msg string) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatal(msg + "; CI=true forbids skipping")
+	}
+	t.Skip(msg)
+}
+
+// nobody is the unprivileged account VLC runs as when the test runs as root.
+const nobody = 65534
+
+// runPlayer plays m with p and waits, as p.Run does. VLC refuses to run as root, so then
+// it runs p's Command (what Run starts) as nobody instead, with a HOME it can write.
+func runPlayer(t *testing.T, ctx context.Context, p Player, m Media, stdio Stdio) error {
+	t.Helper()
+	if p.Name != VLC || os.Geteuid() != 0 {
+		return p.Run(ctx, m, stdio)
+	}
+	home := filepath.Join(sharedDir(t), "home")
+	if err := os.Mkdir(home, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(home, 0o777); err != nil { // past the umask
+		t.Fatal(err)
+	}
+	cmd := p.Command(ctx, m)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdio.Stdin, stdio.Stdout, stdio.Stderr
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
+	cmd.Dir = home
+	cmd.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_CACHE_HOME="+filepath.Join(home, ".cache"), "XDG_DATA_HOME="+filepath.Join(home, ".local", "share"),
+		"XDG_RUNTIME_DIR="+home)
+	return cmd.Run()
+}
+
+// sharedDir returns a fresh directory that every user may read and write (mode
+// 0777), removed at cleanup. t.TempDir's parent is private to the test's user, so
+// an unprivileged player could not reach anything under it.
+func sharedDir(t *testing.T) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "player-interop-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // served records the paths requested from a test server.
