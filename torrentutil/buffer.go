@@ -8,10 +8,33 @@ import (
 	"github.com/anacrolix/torrent"
 )
 
+// StartRule says when playback may start.
+type StartRule struct {
+	// Want is the amount from the start of the file that always suffices,
+	// about 1% of the file by default.
+	Want int64
+	// Exact means Want was asked for explicitly (--buffer): wait for all of
+	// it, never start earlier.
+	Exact bool
+}
+
+// Early start: with at least earlyAhead of playback buffered and a download
+// rate of at least earlyMargin times the bitrate, measured over at least
+// earlyRateSpan, playback will not stall, so it need not wait for Want.
+const (
+	earlyAhead    = 4 * time.Second
+	earlyMargin   = 1.5
+	earlyRateSpan = 2 * time.Second
+)
+
 // Prioritize starts the download of the file alone: its tail first, then
 // the first want bytes, then the rest in order in the background. Readers
-// opened with Open add a window at their position on top of this.
+// opened with Open add a window at their position on top of this; Schedule,
+// when it runs, takes these priorities over.
 func (f *File) Prioritize(want int64) {
+	f.mu.Lock()
+	f.want = want
+	f.mu.Unlock()
 	tail, head := f.spans(want)
 	f.f.SetPriority(torrent.PiecePriorityNormal)
 	for i := head.begin; i < head.end; i++ {
@@ -41,26 +64,60 @@ type Progress struct {
 	Rate      float64 // download rate of the torrent, bytes per second
 	Peers     int     // connected peers
 	Seeds     int     // connected peers that have everything
+	// Ahead is the playback time buffered ahead of the play head, at
+	// Bitrate: what the player read and has likely not played yet (as if
+	// playback began when its reader last moved) plus the bytes complete
+	// without a gap after its reader. The play head is the reader that read
+	// last; before any reader has read, Ahead counts from the start.
+	Ahead time.Duration
+	// Bitrate is the estimated playback bitrate in bytes per second: the
+	// download rate the stream needs.
+	Bitrate float64
+	// Early reports that playback may start before Want: the rule is not
+	// Exact, Ahead is a few seconds and Rate comfortably above Bitrate.
+	Early bool
 }
 
-// Ready reports whether the start rule is met.
-func (p Progress) Ready() bool { return p.TailDone && p.Buffered >= min(p.Want, p.Size) }
+// Ready reports whether the start rule is met: the tail is in, and Want
+// bytes are buffered or an early start is safe.
+func (p Progress) Ready() bool {
+	return p.TailDone && (p.Buffered >= min(p.Want, p.Size) || p.Early)
+}
 
-// Progress returns the file's progress against the start rule for want bytes.
-func (f *File) Progress(want int64) Progress {
-	want = min(max(want, 0), f.f.Length())
+// Progress returns the file's progress against the start rule.
+func (f *File) Progress(rule StartRule) Progress {
+	now := time.Now()
+	size := f.f.Length()
+	want := min(max(rule.Want, 0), size)
 	tail, _ := f.spans(want)
 	s := f.t.Stats()
-	return Progress{
+	hs := f.headStates()
+	bitrate, _ := f.bitrate(now, hs)
+	// Players read ahead into their own cache: what they read and have not
+	// played yet counts, as if playback began when the head last moved.
+	from, read := int64(0), int64(0)
+	if h, ok := playHead(hs); ok {
+		from = h.pos
+		read = h.pos - min(h.pos, h.startPos+int64(bitrate*now.Sub(h.since).Seconds()))
+	}
+	lookAhead := int64(bitrate * windowDuration.Seconds())
+	rate, span := f.t.rate.sample(now, s.BytesRead)
+	p := Progress{
 		Buffered:  f.bufferedFrom(0, want),
 		Want:      want,
 		TailDone:  f.complete(tail),
 		Completed: f.f.BytesCompleted(),
-		Size:      f.f.Length(),
-		Rate:      f.t.rate.sample(time.Now(), s.BytesRead),
+		Size:      size,
+		Rate:      rate,
 		Peers:     s.Peers,
 		Seeds:     s.Seeds,
+		Bitrate:   bitrate,
 	}
+	ahead := f.bufferedFrom(from, max(lookAhead, want))
+	p.Ahead = time.Duration(float64(read+ahead) / bitrate * float64(time.Second))
+	p.Early = !rule.Exact && (p.Ahead >= earlyAhead || from+ahead >= size) &&
+		span >= earlyRateSpan && rate >= earlyMargin*bitrate
+	return p
 }
 
 // complete reports whether every piece of s is complete.
@@ -93,10 +150,10 @@ func (f *File) bufferedFrom(pos, limit int64) int64 {
 	return min(n, size-pos)
 }
 
-// WaitReady waits until the start rule holds for want bytes: the tail is in
-// and want bytes from the start are buffered. It returns ctx's error when ctx
-// ends first, or the storage's error when writing failed.
-func (f *File) WaitReady(ctx context.Context, want int64) error {
+// WaitReady waits until the start rule holds (Progress.Ready). It returns
+// ctx's error when ctx ends first, or the storage's error when writing
+// failed.
+func (f *File) WaitReady(ctx context.Context, rule StartRule) error {
 	sub := f.t.t.SubscribePieceStateChanges()
 	defer sub.Close()
 	// Progress is also polled: a state change may land between two checks.
@@ -106,7 +163,7 @@ func (f *File) WaitReady(ctx context.Context, want int64) error {
 		if err := f.t.writeErr(); err != nil {
 			return err
 		}
-		if f.Progress(want).Ready() {
+		if f.Progress(rule).Ready() {
 			return nil
 		}
 		select {
@@ -132,7 +189,9 @@ type rateSample struct {
 
 const rateWindow = 3 * time.Second
 
-func (m *rateMeter) sample(now time.Time, n int64) float64 {
+// sample records the counter n at now and returns the rate over the last
+// rateWindow, and the time span that rate is measured over.
+func (m *rateMeter) sample(now time.Time, n int64) (float64, time.Duration) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.samples = append(m.samples, rateSample{now, n})
@@ -143,9 +202,9 @@ func (m *rateMeter) sample(now time.Time, n int64) float64 {
 	}
 	m.samples = m.samples[drop:]
 	base := m.samples[0]
-	dt := now.Sub(base.at).Seconds()
+	dt := now.Sub(base.at)
 	if dt <= 0 {
-		return 0
+		return 0, 0
 	}
-	return float64(n-base.n) / dt
+	return float64(n-base.n) / dt.Seconds(), dt
 }

@@ -7,6 +7,7 @@ import (
 	"path"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/anacrolix/torrent"
 )
@@ -20,6 +21,12 @@ type File struct {
 
 	mu    sync.Mutex
 	heads map[*reader]struct{}
+	want  int64 // the start buffer, set by Prioritize
+
+	scheduled atomic.Bool   // Schedule runs: readers leave their windows to it
+	started   atomic.Bool   // some reader has read: playback has begun
+	wake      chan struct{} // a head moved, appeared or went: re-plan now
+	est       bitrateState
 }
 
 // File returns file i of the torrent (0-based, torrent order); it needs the
@@ -29,7 +36,7 @@ func (t *Torrent) File(i int) (*File, error) {
 	if i < 0 || i >= len(files) {
 		return nil, fmt.Errorf("file index %d out of range (0-%d)", i, len(files)-1)
 	}
-	return &File{t: t, f: files[i], index: i, heads: make(map[*reader]struct{})}, nil
+	return &File{t: t, f: files[i], index: i, heads: make(map[*reader]struct{}), wake: make(chan struct{}, 1)}, nil
 }
 
 // Name is the file's base name.
@@ -56,6 +63,7 @@ func (f *File) Open(ctx context.Context) (io.ReadSeekCloser, error) {
 	tr.SetResponsive()
 	tr.SetContext(ctx)
 	r := &reader{f: f, r: tr, size: f.f.Length(), ctx: ctx}
+	r.since.Store(time.Now().UnixNano())
 	tr.SetReadaheadFunc(r.readahead)
 	f.mu.Lock()
 	f.heads[r] = struct{}{}
@@ -65,15 +73,64 @@ func (f *File) Open(ctx context.Context) (io.ReadSeekCloser, error) {
 
 // headPositions returns the positions of the open readers that have read.
 func (f *File) headPositions() []int64 {
-	f.mu.Lock()
-	defer f.mu.Unlock()
 	var ps []int64
-	for r := range f.heads {
-		if r.reading.Load() {
-			ps = append(ps, r.pos.Load())
-		}
+	for _, h := range f.headStates() {
+		ps = append(ps, h.pos)
 	}
 	return ps
+}
+
+// head is a snapshot of one read head.
+type head struct {
+	pos      int64
+	startPos int64     // position at open or at the last seek
+	since    time.Time // time of open or of the last seek
+	lastRead time.Time // when a read last began
+}
+
+// consumption is the head's mean read rate since its last seek, bytes per
+// second; 0 until it has read for a while.
+func (h head) consumption(now time.Time) float64 {
+	dt := now.Sub(h.since)
+	if dt < consumptionMinAge {
+		return 0
+	}
+	return float64(h.pos-h.startPos) / dt.Seconds()
+}
+
+// consumptionMinAge: a younger head's rate is its first burst, not playback.
+const consumptionMinAge = 5 * time.Second
+
+// headStates returns the open readers that have read.
+func (f *File) headStates() []head {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var hs []head
+	for r := range f.heads {
+		if r.reading.Load() {
+			hs = append(hs, r.state())
+		}
+	}
+	return hs
+}
+
+// playHead returns the head read most recently: the player's playback
+// connection rather than a finished probe. ok is false without heads.
+func playHead(hs []head) (h head, ok bool) {
+	for _, c := range hs {
+		if !ok || c.lastRead.After(h.lastRead) {
+			h, ok = c, true
+		}
+	}
+	return h, ok
+}
+
+// poke wakes the scheduler without blocking.
+func (f *File) poke() {
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
 }
 
 // reader is a file reader that clips reads at the end of the file (v1.61.0
@@ -87,11 +144,28 @@ type reader struct {
 	pos     atomic.Int64
 	reading atomic.Bool // has read since open: an idle probe is no head
 	closed  sync.Once
+	// Unix nanoseconds: open or last seek, last read.
+	since, lastRead atomic.Int64
+	startPos        atomic.Int64
+}
+
+func (r *reader) state() head {
+	h := head{
+		pos:      r.pos.Load(),
+		startPos: r.startPos.Load(),
+		since:    time.Unix(0, r.since.Load()),
+		lastRead: time.Unix(0, r.lastRead.Load()),
+	}
+	return h
 }
 
 // readahead is called by the library with the client lock held: it must not
-// call back into the client.
+// call back into the client. While Schedule runs, the window is its job and
+// the library only hears of the piece under the head.
 func (r *reader) readahead(rc torrent.ReadaheadContext) int64 {
+	if r.f.scheduled.Load() {
+		return 1
+	}
 	return clampReadahead(rc.CurrentPos-rc.ContiguousReadStartPos, r.size)
 }
 
@@ -103,7 +177,11 @@ func (r *reader) Read(p []byte) (int, error) {
 	if rem := r.size - pos; int64(len(p)) > rem {
 		p = p[:rem]
 	}
-	r.reading.Store(true)
+	r.lastRead.Store(time.Now().UnixNano())
+	if !r.reading.Swap(true) {
+		r.f.started.Store(true)
+		r.f.poke()
+	}
 	n, err := r.r.Read(p)
 	r.pos.Add(int64(n))
 	if err != nil && err != io.EOF {
@@ -119,8 +197,11 @@ func (r *reader) Read(p []byte) (int, error) {
 
 func (r *reader) Seek(off int64, whence int) (int64, error) {
 	n, err := r.r.Seek(off, whence)
-	if err == nil {
+	if err == nil && n != r.pos.Load() {
 		r.pos.Store(n)
+		r.startPos.Store(n)
+		r.since.Store(time.Now().UnixNano())
+		r.f.poke()
 	}
 	return n, err
 }
@@ -131,6 +212,7 @@ func (r *reader) Close() error {
 		r.f.mu.Lock()
 		delete(r.f.heads, r)
 		r.f.mu.Unlock()
+		r.f.poke()
 		err = r.r.Close()
 	})
 	return err

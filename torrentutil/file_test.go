@@ -26,10 +26,10 @@ func TestFileStreamsWholeFile(t *testing.T) {
 	}
 	want := int64(len(data) / 100)
 	f.Prioritize(want)
-	if err := f.WaitReady(deadline(t), want); err != nil {
+	if err := f.WaitReady(deadline(t), StartRule{Want: want, Exact: true}); err != nil {
 		t.Fatal(err)
 	}
-	p := f.Progress(want)
+	p := f.Progress(StartRule{Want: want, Exact: true})
 	if !p.TailDone || p.Buffered < want {
 		t.Fatalf("ready but progress = %+v", p)
 	}
@@ -127,7 +127,7 @@ func TestWriteFailureSurfaces(t *testing.T) {
 	tt := addFromSeeder(t, c, s)
 	f, _ := tt.File(0)
 	f.Prioritize(1 << 10)
-	err := f.WaitReady(deadline(t), 1<<10)
+	err := f.WaitReady(deadline(t), StartRule{Want: 1 << 10})
 	if err == nil || errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("WaitReady = %v, want a write error", err)
 	}
@@ -143,7 +143,7 @@ func TestPersistReusesPieces(t *testing.T) {
 	tt := addFromSeeder(t, c, s)
 	f, _ := tt.File(0)
 	f.Prioritize(f.Size())
-	if err := f.WaitReady(deadline(t), f.Size()); err != nil {
+	if err := f.WaitReady(deadline(t), StartRule{Want: f.Size(), Exact: true}); err != nil {
 		t.Fatal(err)
 	}
 	tb, err := s.TorrentFile()
@@ -163,7 +163,7 @@ func TestPersistReusesPieces(t *testing.T) {
 		t.Fatal(err)
 	}
 	f2, _ := t2.File(0)
-	if p := f2.Progress(f2.Size()); p.Completed != f2.Size() {
+	if p := f2.Progress(StartRule{Want: f2.Size(), Exact: true}); p.Completed != f2.Size() {
 		t.Fatalf("after restart %d of %d bytes complete", p.Completed, f2.Size())
 	}
 	r, _ := f2.Open(deadline(t))
