@@ -11,6 +11,8 @@ import (
 
 	"github.com/dustin/go-humanize"
 	"github.com/urfave/cli/v2"
+
+	"github.com/btstream/btstream/torrentutil"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -199,6 +201,7 @@ func parseConfig(c *cli.Context) (config, error) {
 	if cfg.Buffer, err = parseBuffer(c.String("buffer")); err != nil {
 		return cfg, err
 	}
+	cfg.Buffer.Explicit = c.IsSet("buffer")
 	if cfg.DownloadRate, err = parseRate("download-rate", c.String("download-rate")); err != nil {
 		return cfg, err
 	}
@@ -225,6 +228,12 @@ func parseConfig(c *cli.Context) (config, error) {
 type bufferRule struct {
 	Fraction float64
 	Bytes    int64
+	Explicit bool // --buffer was given: wait for all of it, never start early
+}
+
+// rule is the start rule for a file of size bytes.
+func (b bufferRule) rule(size int64) torrentutil.StartRule {
+	return torrentutil.StartRule{Want: b.want(size), Exact: b.Explicit}
 }
 
 // want is the number of bytes the rule asks for in a file of size bytes.

@@ -46,7 +46,7 @@ func TestFlags(t *testing.T) {
 	}{
 		{"defaults", nil, []string{"SRC"}, def(func(*config) {}), ""},
 		{"flags after the source", nil, []string{"SRC", "--no-player", "--buffer", "20MB"},
-			def(func(c *config) { c.NoPlayer = true; c.Buffer = bufferRule{Bytes: 20_000_000} }), ""},
+			def(func(c *config) { c.NoPlayer = true; c.Buffer = bufferRule{Bytes: 20_000_000, Explicit: true} }), ""},
 		{"repeatable", nil, []string{"--peer", "a:1", "--peer", "b:2", "--tracker", "http://t/a", "--player-arg=--vo=null", "SRC"},
 			def(func(c *config) {
 				c.Peers = []string{"a:1", "b:2"}
@@ -57,7 +57,7 @@ func TestFlags(t *testing.T) {
 			def(func(c *config) {
 				c.DownloadRate = 2_000_000
 				c.UploadRate = 500 << 10
-				c.Buffer = bufferRule{Fraction: 0.025}
+				c.Buffer = bufferRule{Fraction: 0.025, Explicit: true}
 			}), ""},
 		{"environment", map[string]string{"BTSTREAM_NO_DHT": "true", "BTSTREAM_PORT": "6881", "BTSTREAM_PLAYER": "vlc"}, []string{"SRC"},
 			def(func(c *config) { c.NoDHT = true; c.Port = 6881; c.Player = "vlc" }), ""},

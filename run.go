@@ -177,9 +177,9 @@ func (c *command) stream(ctx context.Context, s *session, p player.Player) error
 		opened = append(opened, f)
 	}
 	f := opened[0]
-	want := cfg.Buffer.want(f.Size())
-	c.ui.file(videos[0], want)
-	f.Prioritize(want)
+	rule := cfg.Buffer.rule(f.Size())
+	c.ui.file(videos[0], rule.Want)
+	f.Prioritize(rule.Want)
 	subFiles := opened[len(videos):]
 	for _, sf := range subFiles {
 		sf.Prioritize(sf.Size()) // small, and the player reads them at once
@@ -205,16 +205,21 @@ func (c *command) stream(ctx context.Context, s *session, p player.Player) error
 		c.ui.listening(m.URL)
 		g.Go(func() error { return srv.Serve(gctx) })
 	}
+	// Every video gets its scheduler: a playlist's next episode is served
+	// by a window at its read head as soon as the player opens it.
+	for _, v := range opened[:len(videos)] {
+		g.Go(func() error { return v.Schedule(gctx) })
+	}
 	ready := make(chan struct{})
-	g.Go(func() error { return c.ui.progressLoop(gctx, f, want, ready) })
+	g.Go(func() error { return c.ui.progressLoop(gctx, f, rule, ready) })
 	g.Go(func() error {
 		start := time.Now()
 		for _, sf := range subFiles {
-			if err := sf.WaitReady(gctx, sf.Size()); err != nil {
+			if err := sf.WaitReady(gctx, torrentutil.StartRule{Want: sf.Size(), Exact: true}); err != nil {
 				return err
 			}
 		}
-		if err := f.WaitReady(gctx, want); err != nil {
+		if err := f.WaitReady(gctx, rule); err != nil {
 			return err
 		}
 		close(ready)

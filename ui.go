@@ -224,14 +224,16 @@ type progressEvent struct {
 	Downloaded int64   `json:"downloaded"` // bytes of the file complete
 	Size       int64   `json:"size"`
 	Buffered   int64   `json:"buffered"` // bytes from the start without a gap
-	Rate       float64 `json:"rate"`     // bytes per second
+	Rate       float64 `json:"rate"`     // download rate, bytes per second
+	Bitrate    float64 `json:"bitrate"`  // estimated playback rate: the rate needed, bytes per second
+	Ahead      float64 `json:"ahead"`    // seconds of playback buffered ahead of the play head
 	Peers      int     `json:"peers"`
 	Seeds      int     `json:"seeds"`
 }
 
 // progressLoop reports progress until ctx ends: the buffering bar until
 // ready closes, then the download bar; JSON about once a second.
-func (u *ui) progressLoop(ctx context.Context, f *torrentutil.File, want int64, ready <-chan struct{}) error {
+func (u *ui) progressLoop(ctx context.Context, f *torrentutil.File, rule torrentutil.StartRule, ready <-chan struct{}) error {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	var lastJSON time.Time
@@ -246,12 +248,13 @@ func (u *ui) progressLoop(ctx context.Context, f *torrentutil.File, want int64, 
 			u.setBar(f.Size(), "playing")
 		case <-tick.C:
 		}
-		p := f.Progress(want)
+		p := f.Progress(rule)
 		if u.enc != nil && time.Since(lastJSON) >= time.Second {
 			lastJSON = time.Now()
-			u.emit(progressEvent{"progress", u.elapsed(), p.Completed, p.Size, p.Buffered, p.Rate, p.Peers, p.Seeds})
+			u.emit(progressEvent{"progress", u.elapsed(), p.Completed, p.Size, p.Buffered, p.Rate, p.Bitrate, p.Ahead.Seconds(), p.Peers, p.Seeds})
 		}
-		status := fmt.Sprintf("%s · %d peers (%d seeds)", humanRate(p.Rate), p.Peers, p.Seeds)
+		status := fmt.Sprintf("%s ahead · %s of %s needed · %d peers (%d seeds)",
+			p.Ahead.Truncate(100*time.Millisecond), humanRate(p.Rate), humanRate(p.Bitrate), p.Peers, p.Seeds)
 		if buffering {
 			tail := "tail ✓"
 			if !p.TailDone {
