@@ -22,8 +22,9 @@ import (
 // SIGBUS, here it is an ordinary write error (ENOSPC) that btstream reports.
 // Every path is checked to stay inside dir, whatever the torrent's names say.
 type fileStorage struct {
-	dir string
-	pc  storage.PieceCompletion
+	dir     string
+	pc      storage.PieceCompletion
+	persist bool // pc outlives the process
 }
 
 // newStorage opens the storage in dir. With persist, piece completion lives in
@@ -44,7 +45,7 @@ func newStorage(dir string, persist bool) (storage.ClientImplCloser, error) {
 			return nil, fmt.Errorf("data folder: %w", err)
 		}
 	}
-	return &fileStorage{dir: dir, pc: pc}, nil
+	return &fileStorage{dir: dir, pc: pc, persist: persist}, nil
 }
 
 func (s *fileStorage) Close() error { return s.pc.Close() }
@@ -52,12 +53,13 @@ func (s *fileStorage) Close() error { return s.pc.Close() }
 func (s *fileStorage) OpenTorrent(_ context.Context, info *metainfo.Info, ih metainfo.Hash) (storage.TorrentImpl, error) {
 	files := info.UpvertedFiles()
 	t := &fileTorrent{
-		ih:    ih,
-		pc:    s.pc,
-		index: info.FileSegmentsIndex(),
-		paths: make([]string, len(files)),
-		lens:  make([]int64, len(files)),
-		open:  make(map[int]*os.File),
+		ih:      ih,
+		pc:      s.pc,
+		persist: s.persist,
+		index:   info.FileSegmentsIndex(),
+		paths:   make([]string, len(files)),
+		lens:    make([]int64, len(files)),
+		open:    make(map[int]*os.File),
 	}
 	for i, fi := range files {
 		p, err := safeJoin(s.dir, append([]string{info.BestName()}, fi.BestPath()...))
@@ -95,14 +97,16 @@ func safeJoin(root string, comps []string) (string, error) {
 }
 
 type fileTorrent struct {
-	ih    metainfo.Hash
-	pc    storage.PieceCompletion
-	index segments.Index
-	paths []string
-	lens  []int64
+	ih      metainfo.Hash
+	pc      storage.PieceCompletion
+	persist bool
+	index   segments.Index
+	paths   []string
+	lens    []int64
 
-	mu   sync.Mutex
-	open map[int]*os.File
+	mu     sync.Mutex
+	open   map[int]*os.File
+	closed bool // no file is opened after close: late reads and writes fail
 }
 
 func (t *fileTorrent) piece(p metainfo.Piece) storage.PieceImpl {
@@ -112,6 +116,7 @@ func (t *fileTorrent) piece(p metainfo.Piece) storage.PieceImpl {
 func (t *fileTorrent) close() error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	t.closed = true
 	var errs []error
 	for i, f := range t.open {
 		errs = append(errs, f.Close())
@@ -126,6 +131,9 @@ func (t *fileTorrent) file(i int, write bool) (*os.File, error) {
 	defer t.mu.Unlock()
 	if f, ok := t.open[i]; ok {
 		return f, nil
+	}
+	if t.closed {
+		return nil, fmt.Errorf("open %s: %w", t.paths[i], fs.ErrClosed)
 	}
 	if !write {
 		if _, err := os.Stat(t.paths[i]); err != nil {
@@ -209,10 +217,47 @@ func (p *filePiece) WriteAt(b []byte, off int64) (int, error) {
 func (p *filePiece) MarkComplete() error    { return p.t.pc.Set(p.key(), true) }
 func (p *filePiece) MarkNotComplete() error { return p.t.pc.Set(p.key(), false) }
 
+// Completion trusts the recorded state only while the files can hold the
+// piece: a piece recorded complete whose file was since deleted or truncated
+// is incomplete again and is fetched anew. A piece with no record is
+// incomplete when there is no data for it or when the record is persistent
+// (it would say so had the piece been verified); only then does the library
+// hash it at start, to reuse data a non-persistent run left behind. Hashing
+// every unrecorded piece would read a whole sparse file at each start.
 func (p *filePiece) Completion() storage.Completion {
 	c, err := p.t.pc.Get(p.key())
 	if err != nil {
 		return storage.Completion{Err: err}
 	}
-	return c
+	if c.Ok && !c.Complete {
+		return c
+	}
+	if !c.Ok && p.t.persist {
+		return storage.Completion{Ok: true, Complete: false}
+	}
+	if p.onDisk() {
+		return c
+	}
+	if c.Ok && c.Complete {
+		if err := p.MarkNotComplete(); err != nil {
+			return storage.Completion{Err: err}
+		}
+	}
+	return storage.Completion{Ok: true, Complete: false}
+}
+
+// onDisk reports whether every file the piece spans is long enough to hold
+// its part of the piece. Empty files hold nothing and are never created.
+func (p *filePiece) onDisk() bool {
+	ext := segments.Extent{Start: p.p.Offset(), Length: p.p.Length()}
+	for i, e := range p.t.index.LocateIter(ext) {
+		if e.Length == 0 {
+			continue
+		}
+		fi, err := os.Stat(p.t.paths[i])
+		if err != nil || !fi.Mode().IsRegular() || fi.Size() < e.Start+e.Length {
+			return false
+		}
+	}
+	return true
 }

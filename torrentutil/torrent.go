@@ -41,11 +41,17 @@ func (c *Client) addSpec(spec *torrent.TorrentSpec) (*Torrent, error) {
 		return nil, fmt.Errorf("add torrent: %w", err)
 	}
 	// The default handler stops all downloads silently; fail the reads instead.
+	// A write error ends the torrent: it is dropped, which wakes every blocked
+	// reader, and they and WaitReady then return the error. Dropping rather
+	// than DisallowDataDownload: with downloads disallowed while pieces are
+	// wanted, v1.61.0's piece request order disagrees with its pending pieces,
+	// which its internal checks turn into a panic (with the client lock held)
+	// in test binaries.
 	tt := &Torrent{c: c, t: t}
 	t.SetOnWriteChunkError(func(err error) {
 		c.log.Error("write failed", "err", err)
 		tt.setWriteErr(err)
-		t.DisallowDataDownload()
+		t.Drop()
 	})
 	return tt, nil
 }
@@ -101,6 +107,20 @@ func (t *Torrent) Files() []FileEntry { return t.Info().Files }
 
 // checkInfo validates metadata that came from peers.
 func (t *Torrent) checkInfo() error { return validateInfo(t.t.Info()) }
+
+// AddPeers adds peers to dial, as host:port, while the torrent runs: a
+// peer that came back on a new port, or one the user names late. Like the
+// peers of a magnet's x.pe, they are trusted: a failed hash check alone does
+// not ban them. The library still bans by IP a peer proven to have sent a
+// bad block once the piece verifies from another peer (smart ban), and it
+// ignores addresses on a banned IP: one liar bans every peer behind its IP.
+func (t *Torrent) AddPeers(addrs ...string) {
+	peers := make([]torrent.PeerInfo, len(addrs))
+	for i, a := range addrs {
+		peers[i] = torrent.PeerInfo{Addr: torrent.StringAddr(a), Source: torrent.PeerSourceDirect, Trusted: true}
+	}
+	t.t.AddPeers(peers)
+}
 
 // Drop removes the torrent from the client and closes its files.
 func (t *Torrent) Drop() { t.t.Drop() }

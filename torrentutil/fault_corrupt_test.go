@@ -1,0 +1,69 @@
+package torrentutil
+
+import (
+	"io"
+	"testing"
+)
+
+// A piece that fails its hash check is thrown away and fetched again, and
+// what a reader gets once the file is verified is the source, byte for byte.
+//
+// The corrupting seeder is the leecher's only peer until a hash failure is
+// seen; it then leaves and an honest seeder arrives at runtime (AddPeers). The order makes the
+// test deterministic: with both connected, who serves the bad piece again is
+// up to the library's request strategy. What the test asserts is the full
+// read after WaitReady for the whole file. It does not assert what a reader
+// sees while the bad piece is in flight: readers are responsive (File.Open),
+// so bytes of a piece not yet verified can reach them.
+func TestCorruptPieceIsRefetched(t *testing.T) {
+	const pieceLen = 64 << 10
+	data := pattern(10*pieceLen + 999)
+	tests := []struct {
+		name string
+		bad  []int // pieces the corrupting seeder serves with a flipped byte
+	}{
+		{"one middle piece", []int{4}},
+		{"first and last piece", []int{0, 10}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			liar := newFaultySeeder(t, "movie.mkv", data, pieceLen, fault{corrupt: pieceSet(tc.bad...)})
+			c := newFaultClient(t, Config{})
+			tt := addFromSeeder(t, c, liar)
+			f, err := tt.File(0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f.Prioritize(f.Size())
+			waitFor(t, tt, "a hash failure", func() bool { return tt.Stats().HashFailures > 0 })
+			for _, i := range tc.bad {
+				if tt.t.PieceState(i).Complete {
+					t.Fatalf("corrupt piece %d is complete", i)
+				}
+			}
+			liar.Close()
+
+			// The library bans the liar's IP, 127.0.0.1, once the good
+			// piece shows which peer sent the bad block (smart ban): the
+			// honest seeder lives on another loopback IP.
+			honest := newFaultySeeder(t, "movie.mkv", data, pieceLen, fault{host: "127.0.0.2"})
+			if honest.InfoHash() != liar.InfoHash() {
+				t.Fatal("seeders disagree on the torrent")
+			}
+			tt.AddPeers(seederAddr(honest, "127.0.0.2"))
+			if err := f.WaitReady(deadline(t), StartRule{Want: f.Size(), Exact: true}); err != nil {
+				t.Fatal(err)
+			}
+			r, err := f.Open(deadline(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			got, err := io.ReadAll(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mustEqual(t, got, data)
+		})
+	}
+}

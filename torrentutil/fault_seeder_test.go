@@ -1,0 +1,213 @@
+package torrentutil
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/anacrolix/torrent"
+	"github.com/anacrolix/torrent/bencode"
+	"github.com/anacrolix/torrent/metainfo"
+	"github.com/anacrolix/torrent/storage"
+)
+
+// fault describes how a test seeder misbehaves, piece by piece.
+type fault struct {
+	// host is the loopback address to listen on; "" is 127.0.0.1. The
+	// library bans peers by IP, so a seeder that must survive another's ban
+	// needs an IP of its own.
+	host    string
+	corrupt func(piece int) bool // pieces served with a flipped byte
+	missing func(piece int) bool // pieces the seeder claims not to have
+}
+
+// pieceSet is a predicate that holds for the listed pieces.
+func pieceSet(pieces ...int) func(int) bool {
+	return func(i int) bool {
+		for _, p := range pieces {
+			if p == i {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// newFaultySeeder seeds data like newTestSeeder, through a storage that
+// applies f. Missing pieces are never downloaded by the seeder itself.
+func newFaultySeeder(t testing.TB, name string, data []byte, pieceLen int64, f fault) *Seeder {
+	t.Helper()
+	return seedPath(t, writePayload(t, t.TempDir(), name, data), pieceLen, f)
+}
+
+// seedPath seeds the file or folder at path through a storage that applies f.
+func seedPath(t testing.TB, path string, pieceLen int64, f fault) *Seeder {
+	t.Helper()
+	info := metainfo.Info{PieceLength: pieceLen}
+	if err := info.BuildFromFilePath(path); err != nil {
+		t.Fatal(err)
+	}
+	mi := &metainfo.MetaInfo{InfoBytes: bencode.MustMarshal(info)}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	sto := &faultyStorage{
+		ClientImplCloser: storage.NewFileOpts(storage.NewFileClientOpts{ClientBaseDir: filepath.Dir(path), Logger: log}),
+		f:                f,
+	}
+	tc := clientConfig(Config{Offline: true}, sto, log)
+	tc.KeepAliveTimeout = testKeepAlive
+	tc.Seed = true
+	if f.host != "" {
+		tc.ListenHost = func(string) string { return f.host }
+	}
+	cl, err := torrent.NewClient(tc)
+	if err != nil && f.host != "" {
+		sto.Close()
+		t.Skipf("cannot listen on %s: %v", f.host, err)
+	}
+	if err != nil {
+		sto.Close()
+		t.Fatal(err)
+	}
+	s := &Seeder{cl: cl, sto: sto, mi: mi}
+	t.Cleanup(func() { s.Close() })
+	tt, err := cl.AddTorrent(mi)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt.DisallowDataDownload()
+	return s
+}
+
+// seederAddr is s's address for dialing, on the host it listens on.
+func seederAddr(s *Seeder, host string) string {
+	return net.JoinHostPort(host, strconv.Itoa(s.cl.LocalPort()))
+}
+
+// faultyStorage wraps a storage. It hides the wrapped torrent's whole-torrent
+// readers so that every read goes through faultyPiece.ReadAt.
+type faultyStorage struct {
+	storage.ClientImplCloser
+	f fault
+}
+
+func (s *faultyStorage) OpenTorrent(ctx context.Context, info *metainfo.Info, ih metainfo.Hash) (storage.TorrentImpl, error) {
+	ti, err := s.ClientImplCloser.OpenTorrent(ctx, info, ih)
+	if err != nil {
+		return ti, err
+	}
+	inner := storage.Torrent{TorrentImpl: ti}
+	return storage.TorrentImpl{
+		Piece: func(p metainfo.Piece) storage.PieceImpl {
+			return &faultyPiece{PieceImpl: inner.Piece(p).PieceImpl, index: p.Index(), f: s.f}
+		},
+		Close: ti.Close,
+	}, nil
+}
+
+// faultyPiece embeds the bare interface: the wrapped piece's optional
+// fast paths (io.WriterTo, NewReader) would bypass ReadAt.
+type faultyPiece struct {
+	storage.PieceImpl
+	index int
+	f     fault
+}
+
+func (p *faultyPiece) ReadAt(b []byte, off int64) (int, error) {
+	n, err := p.PieceImpl.ReadAt(b, off)
+	if p.f.corrupt != nil && p.f.corrupt(p.index) && n > 0 {
+		b[0] ^= 0xff
+	}
+	return n, err
+}
+
+func (p *faultyPiece) Completion() storage.Completion {
+	if p.f.missing != nil && p.f.missing(p.index) {
+		return storage.Completion{Ok: true}
+	}
+	return p.PieceImpl.Completion()
+}
+
+// testKeepAlive bounds a lost wakeup in v1.61.0's peer message writer
+// (peer-conn-msg-writer.go): a request update signalled between its
+// fillWriteBuffer and its wait is lost until the keep-alive timer fires,
+// KeepAliveTimeout later (a minute by default). On loopback about one
+// transfer in thirty stalls so. The fault tests' clients use a short timer
+// so that the stall costs seconds, not the test's deadline.
+const testKeepAlive = 2 * time.Second
+
+// newFaultClient is newTestClient with testKeepAlive: NewClient's storage
+// and configuration, on loopback.
+func newFaultClient(t testing.TB, cfg Config) *Client {
+	t.Helper()
+	cfg.Offline = true
+	if cfg.DataDir == "" {
+		cfg.DataDir = t.TempDir()
+	}
+	sto, err := newStorage(cfg.DataDir, cfg.Persist)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tc := clientConfig(cfg, sto, log)
+	tc.KeepAliveTimeout = testKeepAlive
+	cl, err := torrent.NewClient(tc)
+	if err != nil {
+		sto.Close()
+		t.Fatal(err)
+	}
+	c := &Client{cl: cl, sto: sto, log: log}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// waitFor waits until cond holds, checking it whenever a piece of tt
+// changes state. The deadline is a failure guard only.
+func waitFor(t testing.TB, tt *Torrent, what string, cond func() bool) {
+	t.Helper()
+	sub := tt.t.SubscribePieceStateChanges()
+	defer sub.Close()
+	// Counters may move without a piece state change: poll as well.
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	ctx := deadline(t)
+	for !cond() {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("waiting for %s: %v; stats %+v, pieces %s", what, ctx.Err(), tt.Stats(), pieceStates(tt))
+		case <-sub.Values:
+		case <-tick.C:
+		}
+	}
+}
+
+// addByMetainfo adds s's torrent to c with its metadata and no peers.
+func addByMetainfo(t testing.TB, c *Client, s *Seeder) *Torrent {
+	t.Helper()
+	tt, err := c.addSpec(mustSpec(t, s.mi))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tt
+}
+
+// pieceStates summarises tt's pieces for failure messages: C complete,
+// ! partial, . nothing.
+func pieceStates(tt *Torrent) string {
+	b := make([]byte, tt.t.NumPieces())
+	for i := range b {
+		switch ps := tt.t.PieceState(i); {
+		case ps.Complete:
+			b[i] = 'C'
+		case ps.Partial:
+			b[i] = '!'
+		default:
+			b[i] = '.'
+		}
+	}
+	return string(b)
+}
