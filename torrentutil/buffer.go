@@ -33,7 +33,7 @@ const (
 // when it runs, takes these priorities over.
 func (f *File) Prioritize(want int64) {
 	f.mu.Lock()
-	f.want = want
+	f.want, f.primed = want, true
 	f.mu.Unlock()
 	tail, head := f.spans(want)
 	f.f.SetPriority(torrent.PiecePriorityNormal)

@@ -19,9 +19,10 @@ type File struct {
 	f     *torrent.File
 	index int
 
-	mu    sync.Mutex
-	heads map[*reader]struct{}
-	want  int64 // the start buffer, set by Prioritize
+	mu     sync.Mutex
+	heads  map[*reader]struct{}
+	want   int64 // the start buffer, set by Prioritize
+	primed bool  // Prioritize was called: the tail, the start and the rest are wanted
 
 	scheduled atomic.Bool   // Schedule runs: readers leave their windows to it
 	started   atomic.Bool   // some reader has read: playback has begun

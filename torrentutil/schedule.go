@@ -16,7 +16,8 @@ var errScheduled = errors.New("schedule: already running for this file")
 
 // Schedule steers the file's piece priorities for the life of a stream, and
 // returns nil when ctx ends (or an error at once if it already runs for the
-// file). Call Prioritize first. Several times a second, and whenever a
+// file). Without Prioritize it serves the read heads alone: no tail, no
+// start buffer, no background. Several times a second, and whenever a
 // reader opens, seeks or closes, it gives every piece ahead of a read head
 // a due time at the estimated bitrate and a priority tier by that time:
 // pieces due within urgentHorizon first, then the rest of a window of
@@ -26,7 +27,7 @@ var errScheduled = errors.New("schedule: already running for this file")
 // every head and outside the tail lose their boost. An urgent piece held
 // hostage by a far slower peer gets the rescue of rescue.go. The work per
 // tick is proportional to the windows, not to the torrent. When ctx ends
-// the whole file goes back to normal priority.
+// the file's own priority is what Prioritize set (normal), or none.
 func (f *File) Schedule(ctx context.Context) error {
 	if !f.scheduled.CompareAndSwap(false, true) {
 		return errScheduled
@@ -35,7 +36,9 @@ func (f *File) Schedule(ctx context.Context) error {
 	s := newScheduler(f)
 	// The file's own priority would make every piece requestable.
 	f.f.SetPriority(torrent.PiecePriorityNone)
-	defer f.f.SetPriority(torrent.PiecePriorityNormal)
+	if s.primed {
+		defer f.f.SetPriority(torrent.PiecePriorityNormal)
+	}
 	tick := time.NewTicker(scheduleTick)
 	defer tick.Stop()
 	for {
@@ -59,6 +62,7 @@ type scheduler struct {
 	g       geometry
 	tail    span
 	want    int64 // the start buffer: the window of the start before playback
+	primed  bool  // Prioritize was called
 	boosted map[int]torrent.PiecePriority
 	cursor  int // the background: no incomplete piece of the file before it
 	rescue  rescuer
@@ -66,11 +70,16 @@ type scheduler struct {
 
 func newScheduler(f *File) *scheduler {
 	f.mu.Lock()
-	want := f.want
+	want, primed := f.want, f.primed
 	f.mu.Unlock()
 	tail, start := f.spans(want)
 	g := f.geometry()
-	s := &scheduler{f: f, g: g, tail: tail, want: want, boosted: make(map[int]torrent.PiecePriority), cursor: g.piece(0)}
+	s := &scheduler{f: f, g: g, want: want, primed: primed, boosted: make(map[int]torrent.PiecePriority), cursor: g.piece(0)}
+	s.rescue.t = f.t.t
+	if !primed {
+		return s
+	}
+	s.tail = tail
 	// What Prioritize set: the plan takes it over, and resets what it drops.
 	for i := start.begin; i < start.end; i++ {
 		s.boosted[i] = torrent.PiecePriorityNext
@@ -78,7 +87,6 @@ func newScheduler(f *File) *scheduler {
 	for i := tail.begin; i < tail.end; i++ {
 		s.boosted[i] = torrent.PiecePriorityNow
 	}
-	s.rescue.t = f.t.t
 	return s
 }
 
@@ -92,14 +100,16 @@ func (s *scheduler) step(now time.Time) {
 	for _, h := range hs {
 		ws = append(ws, window{h.pos, reach})
 	}
-	if !s.f.started.Load() {
+	if s.primed && !s.f.started.Load() {
 		// Before playback the start of the file is the one head.
 		ws = append(ws, window{0, max(reach, s.want)})
 	}
 	rate, _ := t.rate.sample(now, t.Stats().BytesRead)
 	complete := func(i int) bool { return t.t.PieceState(i).Complete }
 	want, left := admit(needs(s.g, ws, s.tail, bitrate), frontier(rate), s.g.pieceLen, complete)
-	s.background(want, left, complete)
+	if s.primed {
+		s.background(want, left, complete)
+	}
 
 	urgent := make(map[int]bool)
 	for i, p := range want {
