@@ -179,6 +179,7 @@ func (c *command) stream(ctx context.Context, s *session, p player.Player) error
 	f := opened[0]
 	rule := cfg.Buffer.rule(f.Size())
 	c.ui.file(videos[0], rule.Want)
+	c.warnSpace(s, f)
 	f.Prioritize(rule.Want)
 	subFiles := opened[len(videos):]
 	for _, sf := range subFiles {
@@ -321,4 +322,13 @@ func copyOut(ctx context.Context, f *torrentutil.File, w io.Writer) error {
 		return fmt.Errorf("write to stdout: %w", err)
 	}
 	return nil
+}
+
+// warnSpace warns when the file will not fit in the data folder's free
+// space: the download would fail part way.
+func (c *command) warnSpace(s *session, f *torrentutil.File) {
+	free, err := torrentutil.FreeSpace(s.dataDir)
+	if err == nil && free < f.Size()-f.Progress(torrentutil.StartRule{}).Completed {
+		c.ui.warn("%s needs %s but %s has %s free", safeText(f.Name()), humanBytes(f.Size()), s.dataDir, humanBytes(free))
+	}
 }

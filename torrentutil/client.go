@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/storage"
@@ -91,6 +92,11 @@ func clientConfig(cfg Config, sto storage.ClientImpl, log *slog.Logger) *torrent
 	tc.Seed = cfg.Seed
 	tc.DisableWebtorrent = true // less CPU and no STUN traffic; webseeds stay on
 	tc.HTTPUserAgent = "btstream"
+	// v1.61.0's peer message writer can miss a wake-up and then sits idle,
+	// requests queued, until its keep-alive timer fires: a minute by
+	// default, seen on about 3% of loopback transfers. The timer is the
+	// only backstop, so its period bounds the stall. A keep-alive is 4 bytes.
+	tc.KeepAliveTimeout = keepAliveTimeout
 	tc.Slogger = log
 	if cfg.DownloadRate > 0 {
 		tc.DownloadRateLimiter = rate.NewLimiter(rate.Limit(cfg.DownloadRate), int(max(cfg.DownloadRate, 1<<16)))
@@ -117,6 +123,9 @@ func clientConfig(cfg Config, sto storage.ClientImpl, log *slog.Logger) *torrent
 	}
 	return tc
 }
+
+// keepAliveTimeout bounds the library's lost-wake-up stall (see clientConfig).
+const keepAliveTimeout = 500 * time.Millisecond
 
 func isAddrInUse(err error) bool {
 	return strings.Contains(err.Error(), "address already in use")

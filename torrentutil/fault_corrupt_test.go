@@ -28,7 +28,7 @@ func TestCorruptPieceIsRefetched(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			liar := newFaultySeeder(t, "movie.mkv", data, pieceLen, fault{corrupt: pieceSet(tc.bad...)})
-			c := newFaultClient(t, Config{})
+			c := newTestClient(t, Config{})
 			tt := addFromSeeder(t, c, liar)
 			f, err := tt.File(0)
 			if err != nil {

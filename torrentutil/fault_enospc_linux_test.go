@@ -34,7 +34,7 @@ func TestFullDisk(t *testing.T) {
 	disk := mountTmpfs(t, "1m")
 	data := pattern(4 << 20)
 	s := newFaultySeeder(t, "movie.mkv", data, 64<<10, fault{})
-	c := newFaultClient(t, Config{DataDir: disk})
+	c := newTestClient(t, Config{DataDir: disk})
 	tt := addFromSeeder(t, c, s)
 	f, err := tt.File(0)
 	if err != nil {

@@ -45,7 +45,7 @@ func TestPersistPartialDownload(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			s := newFaultySeeder(t, "movie.mkv", data, pieceLen, fault{missing: func(i int) bool { return !have(i) }})
-			c := newFaultClient(t, Config{DataDir: dir, Persist: true})
+			c := newTestClient(t, Config{DataDir: dir, Persist: true})
 			tt := addFromSeeder(t, c, s)
 			f, err := tt.File(0)
 			if err != nil {
@@ -61,7 +61,7 @@ func TestPersistPartialDownload(t *testing.T) {
 			s.Close()
 			tc.damage(t, filepath.Join(dir, "movie.mkv"))
 
-			c2 := newFaultClient(t, Config{DataDir: dir, Persist: true})
+			c2 := newTestClient(t, Config{DataDir: dir, Persist: true})
 			t2 := addByMetainfo(t, c2, s)
 			// Checked first thing: a hash check, queued when the torrent is
 			// added, would be over soon after.

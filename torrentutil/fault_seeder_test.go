@@ -59,7 +59,6 @@ func seedPath(t testing.TB, path string, pieceLen int64, f fault) *Seeder {
 		f:                f,
 	}
 	tc := clientConfig(Config{Offline: true}, sto, log)
-	tc.KeepAliveTimeout = testKeepAlive
 	tc.Seed = true
 	if f.host != "" {
 		tc.ListenHost = func(string) string { return f.host }
@@ -130,39 +129,6 @@ func (p *faultyPiece) Completion() storage.Completion {
 		return storage.Completion{Ok: true}
 	}
 	return p.PieceImpl.Completion()
-}
-
-// testKeepAlive bounds a lost wakeup in v1.61.0's peer message writer
-// (peer-conn-msg-writer.go): a request update signalled between its
-// fillWriteBuffer and its wait is lost until the keep-alive timer fires,
-// KeepAliveTimeout later (a minute by default). On loopback about one
-// transfer in thirty stalls so. The fault tests' clients use a short timer
-// so that the stall costs seconds, not the test's deadline.
-const testKeepAlive = 2 * time.Second
-
-// newFaultClient is newTestClient with testKeepAlive: NewClient's storage
-// and configuration, on loopback.
-func newFaultClient(t testing.TB, cfg Config) *Client {
-	t.Helper()
-	cfg.Offline = true
-	if cfg.DataDir == "" {
-		cfg.DataDir = t.TempDir()
-	}
-	sto, err := newStorage(cfg.DataDir, cfg.Persist)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	tc := clientConfig(cfg, sto, log)
-	tc.KeepAliveTimeout = testKeepAlive
-	cl, err := torrent.NewClient(tc)
-	if err != nil {
-		sto.Close()
-		t.Fatal(err)
-	}
-	c := &Client{cl: cl, sto: sto, log: log}
-	t.Cleanup(func() { c.Close() })
-	return c
 }
 
 // waitFor waits until cond holds, checking it whenever a piece of tt

@@ -44,7 +44,7 @@ func TestUnwritableDataFolder(t *testing.T) {
 			s := seedPath(t, filepath.Join(src, tc.seed), pieceLen, fault{})
 			dir := t.TempDir()
 			tc.block(t, dir)
-			c := newFaultClient(t, Config{DataDir: dir})
+			c := newTestClient(t, Config{DataDir: dir})
 			tt := addFromSeeder(t, c, s)
 			f, err := tt.File(len(tc.files) - 1)
 			if err != nil {

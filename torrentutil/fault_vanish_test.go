@@ -28,7 +28,7 @@ func TestReadSurvivesSeederRestart(t *testing.T) {
 			first := newFaultySeeder(t, "movie.mkv", data, pieceLen, fault{
 				missing: func(i int) bool { return i >= tc.have },
 			})
-			c := newFaultClient(t, Config{})
+			c := newTestClient(t, Config{})
 			tt := addFromSeeder(t, c, first)
 			f, err := tt.File(0)
 			if err != nil {
