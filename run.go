@@ -306,10 +306,11 @@ func (c *command) runPlayer(ctx context.Context, p player.Player, m player.Media
 	return p.Run(ctx, m, stdio)
 }
 
-// copyOut writes the file's bytes to w in order. A reader that goes away
-// (EPIPE: mpv quit) ends it without error.
+// copyOut writes the file's bytes to w in order, only verified ones: what
+// goes to stdout may be kept. A reader that goes away (EPIPE: mpv quit)
+// ends it without error.
 func copyOut(ctx context.Context, f *torrentutil.File, w io.Writer) error {
-	r, err := f.Open(ctx)
+	r, err := f.OpenVerified(ctx)
 	if err != nil {
 		return err
 	}

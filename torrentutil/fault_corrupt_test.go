@@ -67,3 +67,40 @@ func TestCorruptPieceIsRefetched(t *testing.T) {
 		})
 	}
 }
+
+// A verified reader (--stdout) never returns a lying peer's bytes: a read
+// blocked on the corrupt piece waits through the failed check and returns
+// the honest seeder's bytes. A responsive reader would return the flipped
+// byte as soon as its chunk arrived.
+func TestVerifiedReaderSkipsCorruptBytes(t *testing.T) {
+	const pieceLen = 64 << 10
+	const bad = 4
+	data := pattern(10*pieceLen + 999)
+	liar := newFaultySeeder(t, "movie.mkv", data, pieceLen, fault{corrupt: pieceSet(bad)})
+	c := newTestClient(t, Config{})
+	tt := addFromSeeder(t, c, liar)
+	f, err := tt.File(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := f.OpenVerified(deadline(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	off := int64(bad * pieceLen)
+	if _, err := r.Seek(off, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan []byte, 1)
+	go func() {
+		b := make([]byte, pieceLen)
+		n, _ := io.ReadFull(r, b)
+		got <- b[:n]
+	}()
+	waitFor(t, tt, "a hash failure", func() bool { return tt.Stats().HashFailures > 0 })
+	liar.Close()
+	honest := newFaultySeeder(t, "movie.mkv", data, pieceLen, fault{host: "127.0.0.2"})
+	tt.AddPeers(seederAddr(honest, "127.0.0.2"))
+	mustEqual(t, <-got, data[off:off+pieceLen])
+}

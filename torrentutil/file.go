@@ -56,12 +56,30 @@ func (f *File) Index() int { return f.index }
 func (f *File) ETag() string { return fmt.Sprintf(`"%s-%d"`, f.t.InfoHash(), f.index) }
 
 // Open returns a reader of the file at offset 0, for one consumer (one HTTP
-// request, one stdout copy). Its position is a read head: the pieces ahead of
-// it are fetched first. Reads return promptly with ctx's error once ctx ends.
-// Close releases the head. Reads never go past the end of the file.
+// request). Its position is a read head: the pieces ahead of it are fetched
+// first. Reads return promptly with ctx's error once ctx ends. Close
+// releases the head. Reads never go past the end of the file.
+//
+// Reads are responsive: they return bytes as soon as their 16 KiB chunk has
+// arrived, before the piece's hash is checked, so a seek's first bytes do
+// not wait for a whole piece (up to 16 MiB). A lying peer's chunk can then
+// reach a player, as a glitch it recovers from; the piece fails its check
+// and is fetched again. Where bytes are kept, use OpenVerified.
 func (f *File) Open(ctx context.Context) (io.ReadSeekCloser, error) {
+	return f.open(ctx, true), nil
+}
+
+// OpenVerified is Open for consumers that keep what they read (--stdout):
+// reads return only bytes of pieces that passed their hash check.
+func (f *File) OpenVerified(ctx context.Context) (io.ReadSeekCloser, error) {
+	return f.open(ctx, false), nil
+}
+
+func (f *File) open(ctx context.Context, responsive bool) *reader {
 	tr := f.f.NewReader()
-	tr.SetResponsive()
+	if responsive {
+		tr.SetResponsive()
+	}
 	tr.SetContext(ctx)
 	r := &reader{f: f, r: tr, size: f.f.Length(), ctx: ctx}
 	r.since.Store(time.Now().UnixNano())
@@ -69,7 +87,7 @@ func (f *File) Open(ctx context.Context) (io.ReadSeekCloser, error) {
 	f.mu.Lock()
 	f.heads[r] = struct{}{}
 	f.mu.Unlock()
-	return r, nil
+	return r
 }
 
 // headPositions returns the positions of the open readers that have read.
