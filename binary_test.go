@@ -3,6 +3,8 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,6 +19,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/btstream/btstream/torrentutil"
 )
@@ -71,6 +74,14 @@ func btstreamCmd(t *testing.T, tmp string, args ...string) *exec.Cmd {
 	cmd := exec.Command(binary(t), append(append([]string{}, offline...), args...)...)
 	cmd.Env = offlineEnv(tmp)
 	return cmd
+}
+
+// guard kills cmd if it is still running after a generous deadline, so a
+// broken behaviour fails the test instead of hanging it. Not a timer the
+// test waits on: cmd's own output drives the test.
+func guard(t *testing.T, cmd *exec.Cmd) {
+	timer := time.AfterFunc(90*time.Second, func() { cmd.Process.Kill() })
+	t.Cleanup(func() { timer.Stop() })
 }
 
 func exitCode(err error) int {
@@ -329,5 +340,179 @@ func TestBinarySignalDuringPlayback(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(tmp, "btstream-*")); len(left) != 0 {
 		t.Errorf("left behind: %v", left)
+	}
+}
+
+// The player failing, or missing, is exit 6 with a hint; a runtime failure
+// (the HTTP address taken) is exit 1; --version is exit 0.
+func TestBinaryFailures(t *testing.T) {
+	s := seed(t, "movie.mkv", payload(300<<10))
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		phrase string
+	}{
+		{"player exits non-zero", []string{"--player", "/bin/false", s.Magnet()}, exitPlayer, "exit status 1"},
+		{"player missing", []string{"--player", "/nonexistent/mpv", s.Magnet()}, exitPlayer, "install mpv or VLC"},
+		{"address taken", []string{"--no-player", "--addr", taken.Addr().String(), s.Magnet()}, exitError, "address already in use"},
+		{"version", []string{"--version"}, exitOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			cmd := btstreamCmd(t, tmp, tt.args...)
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if code := exitCode(cmd.Run()); code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr: %s", code, tt.code, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), tt.phrase) {
+				t.Errorf("stderr %q lacks %q", stderr.String(), tt.phrase)
+			}
+			if tt.name == "version" && !strings.HasPrefix(stdout.String(), "btstream ") {
+				t.Errorf("--version printed %q", stdout.String())
+			}
+			if left, _ := filepath.Glob(filepath.Join(tmp, "btstream-*")); len(left) != 0 {
+				t.Errorf("left behind: %v", left)
+			}
+		})
+	}
+}
+
+// kill -9, then a rerun on the same --data-dir with no peer at all: the
+// start rule is met from the pieces on disk (known from the completion
+// record, or verified again by hash where the record is missing), and the
+// right bytes are served.
+func TestBinaryKillThenRerunReusesData(t *testing.T) {
+	data := payload(2 << 20)
+	s := seed(t, "movie.mkv", data)
+	tf := filepath.Join(t.TempDir(), "movie.torrent")
+	b, err := s.TorrentFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(tf, b, 0o644)
+	dataDir := t.TempDir()
+
+	first := btstreamCmd(t, t.TempDir(), "--no-player", "--json", "--data-dir", dataDir, "--peer", s.Addr(), tf)
+	out, _ := first.StdoutPipe()
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	guard(t, first)
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && !strings.Contains(sc.Text(), `"event":"ready"`) {
+	}
+	first.Process.Kill() // SIGKILL: no cleanup at all
+	first.Wait()
+	s.Close()
+
+	// No seeder now: only the disk can satisfy the start rule.
+	second := btstreamCmd(t, t.TempDir(), "--no-player", "--json", "--data-dir", dataDir, tf)
+	out, _ = second.StdoutPipe()
+	var stderr bytes.Buffer
+	second.Stderr = &stderr
+	if err := second.Start(); err != nil {
+		t.Fatal(err)
+	}
+	guard(t, second)
+	sc = bufio.NewScanner(out)
+	var url string
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.Contains(line, `"event":"listening"`) {
+			var ev struct{ URL string }
+			json.Unmarshal([]byte(line), &ev)
+			url = ev.URL
+		}
+		if strings.Contains(line, `"event":"ready"`) {
+			break
+		}
+	}
+	go io.Copy(io.Discard, out)
+	defer func() {
+		second.Process.Signal(syscall.SIGINT)
+		second.Wait()
+	}()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatalf("rerun never got ready (%v); stderr: %s", err, stderr.String())
+	}
+	head := make([]byte, 64<<10)
+	_, err = io.ReadFull(resp.Body, head)
+	resp.Body.Close()
+	if err != nil || !bytes.Equal(head, data[:len(head)]) {
+		t.Fatalf("rerun served wrong bytes (%v)", err)
+	}
+}
+
+// --seed keeps seeding after the player exits: a new leecher, with the
+// original seeder gone, downloads the whole file from btstream alone.
+func TestBinarySeedAfterPlayback(t *testing.T) {
+	data := payload(1 << 20)
+	s := seed(t, "movie.mkv", data)
+	cmd := btstreamCmd(t, t.TempDir(), "--seed", "--json", "--player", "/bin/true", "--buffer", "100%", s.Magnet())
+	out, _ := cmd.StdoutPipe()
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	guard(t, cmd)
+	defer func() {
+		cmd.Process.Signal(syscall.SIGINT)
+		cmd.Wait()
+	}()
+	sc := bufio.NewScanner(out)
+	port := 0
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.Contains(line, `"event":"listening"`) {
+			var ev struct {
+				PeerPort int `json:"peer_port"`
+			}
+			json.Unmarshal([]byte(line), &ev)
+			port = ev.PeerPort
+		}
+		if strings.Contains(line, `"event":"player_exited"`) {
+			break
+		}
+	}
+	go io.Copy(io.Discard, out)
+	if port == 0 {
+		t.Fatalf("no peer port; stderr: %s", stderr.String())
+	}
+	magnet := s.Magnet()
+	s.Close()
+	leecher, err := torrentutil.NewClient(torrentutil.Config{Offline: true, DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer leecher.Close()
+	src, err := torrentutil.ParseSource(context.Background(), magnet, torrentutil.SourceOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tt, err := leecher.Add(src, torrentutil.AddOptions{Peers: []string{fmt.Sprintf("127.0.0.1:%d", port)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := tt.WaitInfo(ctx, 0, nil); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := tt.File(0)
+	r, _ := f.OpenVerified(ctx)
+	defer r.Close()
+	got, err := io.ReadAll(r)
+	if err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("downloaded %d bytes from btstream (%v), want the %d-byte file", len(got), err, len(data))
 	}
 }

@@ -203,7 +203,7 @@ func (c *command) stream(ctx context.Context, s *session, p player.Player) error
 		for i := range subFiles {
 			m.Subtitles = append(m.Subtitles, srv.URL(len(videos)+i))
 		}
-		c.ui.listening(m.URL)
+		c.ui.listening(m.URL, s.client.ListenPort())
 		g.Go(func() error { return srv.Serve(gctx) })
 	}
 	// Every video gets its scheduler: a playlist's next episode is served

@@ -171,12 +171,15 @@ func (u *ui) file(e torrentutil.FileEntry, want int64) {
 }
 
 type listeningEvent struct {
-	Event   string  `json:"event"` // "listening"
-	Elapsed float64 `json:"elapsed"`
-	URL     string  `json:"url"`
+	Event    string  `json:"event"` // "listening"
+	Elapsed  float64 `json:"elapsed"`
+	URL      string  `json:"url"`
+	PeerPort int     `json:"peer_port"` // the BitTorrent port peers can dial
 }
 
-func (u *ui) listening(url string) { u.emit(listeningEvent{"listening", u.elapsed(), url}) }
+func (u *ui) listening(url string, peerPort int) {
+	u.emit(listeningEvent{"listening", u.elapsed(), url, peerPort})
+}
 
 type readyEvent struct {
 	Event   string  `json:"event"` // "ready"
