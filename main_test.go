@@ -285,3 +285,17 @@ func TestNonLoopbackAddrWarns(t *testing.T) {
 		t.Errorf("stderr %q lacks the warning", h.stderr.String())
 	}
 }
+
+// --stdout will not spray video bytes over a terminal.
+func TestStdoutRefusesTerminal(t *testing.T) {
+	h := newHarness(t)
+	d := h.deps()
+	d.terminal = func(w any) bool { return w == d.stdout }
+	code := realMain(timeout(t), []string{"btstream", "--stdout", filepath.Join("testdata", "single.torrent")}, d)
+	if code != exitUsage || !strings.Contains(h.stderr.String(), "pipe it into a player") {
+		t.Fatalf("exit %d, stderr %q; want %d and a hint", code, h.stderr.String(), exitUsage)
+	}
+	if h.stdout.Len() != 0 {
+		t.Errorf("wrote %d bytes to the terminal", h.stdout.Len())
+	}
+}
