@@ -95,9 +95,16 @@ func exitCode(err error) int {
 	return 0
 }
 
-// Exit codes are documented; scripts branch on them.
+// Exit codes are documented; scripts branch on them. Every failure is one
+// short message, never a stack trace, and leaves no data behind.
 func TestBinaryExitCodes(t *testing.T) {
 	noVideo := filepath.Join("testdata", "no-video.torrent")
+	s := seed(t, "movie.mkv", payload(300<<10))
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
 	tests := []struct {
 		name   string
 		args   []string
@@ -115,16 +122,23 @@ func TestBinaryExitCodes(t *testing.T) {
 		{"no video, ls is fine", []string{"ls", noVideo}, exitOK, ""},
 		{"no video", []string{"--no-player", "--metadata-timeout", "1s", noVideo}, exitNoFile, "--file"},
 		{"no metadata", []string{"--no-player", "--metadata-timeout", "1s", strings.Repeat("ab", 20)}, exitNoMetadata, "no metadata"},
+		{"player exits non-zero", []string{"--player", "/bin/false", s.Magnet()}, exitPlayer, "exit status 1"},
+		{"player missing", []string{"--player", "/nonexistent/mpv", s.Magnet()}, exitPlayer, "install mpv or VLC"},
+		{"HTTP address taken", []string{"--no-player", "--addr", taken.Addr().String(), s.Magnet()}, exitError, "address already in use"},
+		{"version", []string{"--version"}, exitOK, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tmp := t.TempDir()
 			cmd := btstreamCmd(t, tmp, tt.args...)
-			var stderr bytes.Buffer
-			cmd.Stderr = &stderr
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
 			err := cmd.Run()
 			if got := exitCode(err); got != tt.code {
 				t.Fatalf("exit %d, want %d; stderr: %s", got, tt.code, stderr.String())
+			}
+			if tt.name == "version" && !strings.HasPrefix(stdout.String(), "btstream ") {
+				t.Errorf("--version printed %q", stdout.String())
 			}
 			msg := stderr.String()
 			if !strings.Contains(msg, tt.phrase) {
@@ -340,48 +354,6 @@ func TestBinarySignalDuringPlayback(t *testing.T) {
 	}
 	if left, _ := filepath.Glob(filepath.Join(tmp, "btstream-*")); len(left) != 0 {
 		t.Errorf("left behind: %v", left)
-	}
-}
-
-// The player failing, or missing, is exit 6 with a hint; a runtime failure
-// (the HTTP address taken) is exit 1; --version is exit 0.
-func TestBinaryFailures(t *testing.T) {
-	s := seed(t, "movie.mkv", payload(300<<10))
-	taken, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer taken.Close()
-	tests := []struct {
-		name   string
-		args   []string
-		code   int
-		phrase string
-	}{
-		{"player exits non-zero", []string{"--player", "/bin/false", s.Magnet()}, exitPlayer, "exit status 1"},
-		{"player missing", []string{"--player", "/nonexistent/mpv", s.Magnet()}, exitPlayer, "install mpv or VLC"},
-		{"address taken", []string{"--no-player", "--addr", taken.Addr().String(), s.Magnet()}, exitError, "address already in use"},
-		{"version", []string{"--version"}, exitOK, ""},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			tmp := t.TempDir()
-			cmd := btstreamCmd(t, tmp, tt.args...)
-			var stdout, stderr bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &stdout, &stderr
-			if code := exitCode(cmd.Run()); code != tt.code {
-				t.Fatalf("exit %d, want %d; stderr: %s", code, tt.code, stderr.String())
-			}
-			if !strings.Contains(stderr.String(), tt.phrase) {
-				t.Errorf("stderr %q lacks %q", stderr.String(), tt.phrase)
-			}
-			if tt.name == "version" && !strings.HasPrefix(stdout.String(), "btstream ") {
-				t.Errorf("--version printed %q", stdout.String())
-			}
-			if left, _ := filepath.Glob(filepath.Join(tmp, "btstream-*")); len(left) != 0 {
-				t.Errorf("left behind: %v", left)
-			}
-		})
 	}
 }
 

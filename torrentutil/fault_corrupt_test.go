@@ -29,11 +29,7 @@ func TestCorruptPieceIsRefetched(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			liar := newFaultySeeder(t, "movie.mkv", data, pieceLen, fault{corrupt: pieceSet(tc.bad...)})
 			c := newTestClient(t, Config{})
-			tt := addFromSeeder(t, c, liar)
-			f, err := tt.File(0)
-			if err != nil {
-				t.Fatal(err)
-			}
+			tt, f := firstFile(t, c, liar)
 			f.Prioritize(f.Size())
 			waitFor(t, tt, "a hash failure", func() bool { return tt.Stats().HashFailures > 0 })
 			for _, i := range tc.bad {
@@ -54,11 +50,7 @@ func TestCorruptPieceIsRefetched(t *testing.T) {
 			if err := f.WaitReady(deadline(t), StartRule{Want: f.Size(), Exact: true}); err != nil {
 				t.Fatal(err)
 			}
-			r, err := f.Open(deadline(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
+			r := openFile(t, f)
 			got, err := io.ReadAll(r)
 			if err != nil {
 				t.Fatal(err)
@@ -78,11 +70,7 @@ func TestVerifiedReaderSkipsCorruptBytes(t *testing.T) {
 	data := pattern(10*pieceLen + 999)
 	liar := newFaultySeeder(t, "movie.mkv", data, pieceLen, fault{corrupt: pieceSet(bad)})
 	c := newTestClient(t, Config{})
-	tt := addFromSeeder(t, c, liar)
-	f, err := tt.File(0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tt, f := firstFile(t, c, liar)
 	r, err := f.OpenVerified(deadline(t))
 	if err != nil {
 		t.Fatal(err)

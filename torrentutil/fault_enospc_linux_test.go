@@ -35,16 +35,8 @@ func TestFullDisk(t *testing.T) {
 	data := pattern(4 << 20)
 	s := newFaultySeeder(t, "movie.mkv", data, 64<<10, fault{})
 	c := newTestClient(t, Config{DataDir: disk})
-	tt := addFromSeeder(t, c, s)
-	f, err := tt.File(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := f.Open(deadline(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	_, f := firstFile(t, c, s)
+	r := openFile(t, f)
 	type result struct {
 		b   []byte
 		err error

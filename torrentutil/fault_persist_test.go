@@ -46,11 +46,7 @@ func TestPersistPartialDownload(t *testing.T) {
 			dir := t.TempDir()
 			s := newFaultySeeder(t, "movie.mkv", data, pieceLen, fault{missing: func(i int) bool { return !have(i) }})
 			c := newTestClient(t, Config{DataDir: dir, Persist: true})
-			tt := addFromSeeder(t, c, s)
-			f, err := tt.File(0)
-			if err != nil {
-				t.Fatal(err)
-			}
+			_, f := firstFile(t, c, s)
 			f.Prioritize(want)
 			if err := f.WaitReady(deadline(t), StartRule{Want: want, Exact: true}); err != nil {
 				t.Fatal(err)

@@ -29,16 +29,8 @@ func TestReadSurvivesSeederRestart(t *testing.T) {
 				missing: func(i int) bool { return i >= tc.have },
 			})
 			c := newTestClient(t, Config{})
-			tt := addFromSeeder(t, c, first)
-			f, err := tt.File(0)
-			if err != nil {
-				t.Fatal(err)
-			}
-			r, err := f.Open(deadline(t))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer r.Close()
+			tt, f := firstFile(t, c, first)
+			r := openFile(t, f)
 			head := make([]byte, tc.have*pieceLen)
 			if _, err := io.ReadFull(r, head); err != nil {
 				t.Fatalf("reading the pieces the first seeder has: %v", err)

@@ -16,11 +16,7 @@ func TestFileStreamsWholeFile(t *testing.T) {
 	data := pattern(3<<20 + 12345)
 	s := newTestSeeder(t, "movie.mkv", data, 64<<10, Config{})
 	c := newTestClient(t, Config{})
-	tt := addFromSeeder(t, c, s)
-	f, err := tt.File(0)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, f := firstFile(t, c, s)
 	if f.Name() != "movie.mkv" || f.Size() != int64(len(data)) {
 		t.Fatalf("file = %q, %d bytes", f.Name(), f.Size())
 	}
@@ -33,11 +29,7 @@ func TestFileStreamsWholeFile(t *testing.T) {
 	if !p.TailDone || p.Buffered < want {
 		t.Fatalf("ready but progress = %+v", p)
 	}
-	r, err := f.Open(deadline(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := openFile(t, f)
 	got, err := io.ReadAll(r)
 	if err != nil {
 		t.Fatal(err)
@@ -67,16 +59,8 @@ func TestReaderClipsAtFileEnd(t *testing.T) {
 	}
 	defer s.Close()
 	c := newTestClient(t, Config{})
-	tt := addFromSeeder(t, c, s)
-	f, err := tt.File(0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := f.Open(deadline(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	_, f := firstFile(t, c, s)
+	r := openFile(t, f)
 	got, err := io.ReadAll(r)
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package torrentutil
 import (
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -105,4 +106,26 @@ func mustSpec(t testing.TB, mi *metainfo.MetaInfo) *torrent.TorrentSpec {
 		t.Fatal(err)
 	}
 	return spec
+}
+
+// firstFile adds s's torrent to c and returns it with its first file.
+func firstFile(t testing.TB, c *Client, s *Seeder) (*Torrent, *File) {
+	t.Helper()
+	tt := addFromSeeder(t, c, s)
+	f, err := tt.File(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tt, f
+}
+
+// openFile opens a reader of f that the test closes when it ends.
+func openFile(t testing.TB, f *File) io.ReadSeekCloser {
+	t.Helper()
+	r, err := f.Open(deadline(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
 }
