@@ -14,8 +14,6 @@ const (
 // span is a half-open range of piece indices [begin, end).
 type span struct{ begin, end int }
 
-func (s span) len() int { return max(s.end-s.begin, 0) }
-
 // pieceSpan returns the pieces holding the torrent bytes [off, off+n).
 // An empty extent gives an empty span.
 func pieceSpan(off, n, pieceLen int64) span {

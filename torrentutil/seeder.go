@@ -1,6 +1,7 @@
 package torrentutil
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -61,7 +62,7 @@ func NewSeeder(path string, pieceLen int64, cfg Config) (*Seeder, error) {
 	}
 	if !t.Complete().Bool() {
 		// Not the file that was hashed: a seeder without the data is useless.
-		if err := t.VerifyData(); err != nil || !t.Complete().Bool() {
+		if err := t.VerifyDataContext(context.Background()); err != nil || !t.Complete().Bool() {
 			s.Close()
 			return nil, fmt.Errorf("seed %s: data incomplete", path)
 		}
