@@ -160,9 +160,10 @@ func (c *command) stream(ctx context.Context, s *session, p player.Player) error
 	}
 	videos := []torrentutil.FileEntry{entry}
 	var subs []torrentutil.FileEntry
-	if cfg.Playlist {
+	switch {
+	case cfg.Playlist:
 		videos = playlistFrom(torrentutil.Playlist(files), entry, cfg.File != "")
-	} else {
+	case !cfg.Stdout: // a pipe carries one file: no subtitles to wait for
 		subs = torrentutil.Subtitles(files, entry)
 	}
 	// The sources the server offers: the videos, then the subtitles.
