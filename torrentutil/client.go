@@ -138,8 +138,25 @@ func (c *Client) PortFallback() bool { return c.portFallback }
 // ListenPort is the port the client accepts peers on.
 func (c *Client) ListenPort() int { return c.cl.LocalPort() }
 
-// Close stops the client and closes its storage. Data on disk stays.
+// closeTimeout bounds Close: btstream promises to stop within 3 s of
+// Ctrl-C, whatever a peer connection inside the library is doing.
+const closeTimeout = 2 * time.Second
+
+// Close stops the client and closes its storage. Data on disk stays. If the
+// library has not stopped after closeTimeout, Close returns an error and
+// leaves it to the process's exit.
 func (c *Client) Close() error {
-	errs := c.cl.Close()
-	return errors.Join(append(errs, c.sto.Close())...)
+	done := make(chan error, 1)
+	go func() {
+		errs := c.cl.Close()
+		done <- errors.Join(append(errs, c.sto.Close())...)
+	}()
+	tm := time.NewTimer(closeTimeout)
+	defer tm.Stop()
+	select {
+	case err := <-done:
+		return err
+	case <-tm.C:
+		return fmt.Errorf("torrent client did not stop within %s", closeTimeout)
+	}
 }
