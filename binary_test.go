@@ -84,6 +84,12 @@ func guard(t *testing.T, cmd *exec.Cmd) {
 	t.Cleanup(func() { timer.Stop() })
 }
 
+// noLeftovers fails the test if btstream left a data folder in tmp.
+func noLeftovers(t *testing.T, tmp string) {
+	t.Helper()
+	noLeftovers(t, tmp)
+}
+
 func exitCode(err error) int {
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
@@ -150,9 +156,7 @@ func TestBinaryExitCodes(t *testing.T) {
 			if tt.code != exitOK && strings.Count(strings.TrimSpace(msg), "\n") > 20 {
 				t.Errorf("error is not short: %s", msg)
 			}
-			if left, _ := filepath.Glob(filepath.Join(tmp, "btstream-*")); len(left) != 0 {
-				t.Errorf("left behind: %v", left)
-			}
+			noLeftovers(t, tmp)
 		})
 	}
 }
@@ -186,9 +190,7 @@ func TestBinaryStdoutEPIPE(t *testing.T) {
 	if code := exitCode(cmd.Wait()); code != exitOK {
 		t.Fatalf("exit %d after EPIPE, want 0; stderr: %s", code, stderr.String())
 	}
-	if left, _ := filepath.Glob(filepath.Join(tmp, "btstream-*")); len(left) != 0 {
-		t.Errorf("left behind: %v", left)
-	}
+	noLeftovers(t, tmp)
 }
 
 // SIGINT and SIGTERM at every stage: exit 130, the data folder removed.
@@ -234,9 +236,7 @@ func TestBinarySignals(t *testing.T) {
 			if code := exitCode(cmd.Wait()); code != exitInterrupted {
 				t.Fatalf("exit %d, want %d; stderr: %s", code, exitInterrupted, stderr.String())
 			}
-			if left, _ := filepath.Glob(filepath.Join(tmp, "btstream-*")); len(left) != 0 {
-				t.Errorf("left behind: %v", left)
-			}
+			noLeftovers(t, tmp)
 		})
 	}
 }
@@ -352,9 +352,7 @@ func TestBinarySignalDuringPlayback(t *testing.T) {
 	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
 		t.Errorf("player %d still exists after btstream exited (kill: %v)", pid, err)
 	}
-	if left, _ := filepath.Glob(filepath.Join(tmp, "btstream-*")); len(left) != 0 {
-		t.Errorf("left behind: %v", left)
-	}
+	noLeftovers(t, tmp)
 }
 
 // kill -9, then a rerun on the same --data-dir with no peer at all: the

@@ -349,26 +349,6 @@ func eventTimeline(lines []string) string {
 	return strings.TrimSuffix(b.String(), "; ")
 }
 
-// waitExit is binaryRun.exit that, when the run outlasts interopDeadline,
-// shows the last events it printed before failing the test.
-func waitExit(t *testing.T, r *binaryRun) (code int, rest []string) {
-	t.Helper()
-	deadline := time.NewTimer(interopDeadline)
-	defer deadline.Stop()
-	for {
-		select {
-		case line, ok := <-r.lines:
-			if !ok {
-				return r.exitAfterEOF(t, deadline.C), rest
-			}
-			rest = append(rest, line)
-		case <-deadline.C:
-			t.Fatalf("btstream still running %v after player_started; its last events:\n%s",
-				interopDeadline, strings.Join(rest[max(0, len(rest)-12):], "\n"))
-		}
-	}
-}
-
 // TestInteropShapedLink: with aria2c and qBittorrent seeding over a link shaped
 // to 8 Mbit/s (tbf, in network namespaces of its own), mpv launched by btstream
 // plays a 4 Mbit/s MP4 (moov at the end) in real time from start to end without
@@ -391,7 +371,7 @@ func TestInteropShapedLink(t *testing.T) {
 		before = append(before, line)
 		return isEvent("player_started")(line)
 	})
-	code, rest := waitExit(t, r)
+	code, rest := r.exit(t)
 	if code != exitOK {
 		t.Fatalf("exit %d, want 0; events after player_started: %q", code, rest)
 	}

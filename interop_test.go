@@ -436,7 +436,8 @@ func (r *binaryRun) exit(t *testing.T) (code int, rest []string) {
 			}
 			rest = append(rest, line)
 		case <-deadline.C:
-			t.Fatalf("%s still running after %v", filepath.Base(r.cmd.Path), interopDeadline)
+			t.Fatalf("%s still running after %v; its last output:\n%s", filepath.Base(r.cmd.Path), interopDeadline,
+				strings.Join(rest[max(0, len(rest)-12):], "\n"))
 		}
 	}
 }
