@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -310,8 +311,11 @@ func TestHelperPlayer(t *testing.T) {
 		io.CopyN(io.Discard, resp.Body, 1024)
 		resp.Body.Close()
 	}
+	stop := make(chan os.Signal, 1)
+	signal.Notify(stop, os.Interrupt, syscall.SIGTERM)
 	os.WriteFile(pidFile, []byte(strconv.Itoa(os.Getpid())), 0o644)
-	select {} // until btstream interrupts or kills it
+	<-stop // btstream interrupts its player when it stops
+	os.Exit(0)
 }
 
 // Ctrl-C while the player plays: btstream exits 130, the player process is
