@@ -744,6 +744,9 @@ func newLoopbackLeecher(t testing.TB, allowTrackers bool) *torrent.Client {
 	cfg.NoDHT, cfg.DisablePEX, cfg.DisableTrackers = true, true, !allowTrackers
 	cfg.NoDefaultPortForwarding, cfg.DisableWebtorrent, cfg.DisableWebseeds = true, true, true
 	cfg.DisableUTP, cfg.DisableIPv6 = true, true
+	// v1.61.0's peer message writer can lose a wake-up and sleep until the
+	// keep-alive timer: btstream's clients use 500 ms too (torrentutil).
+	cfg.KeepAliveTimeout = 500 * time.Millisecond
 	cfg.Slogger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cl, err := torrent.NewClient(cfg)
 	if err != nil {
