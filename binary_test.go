@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/btstream/btstream/torrentutil"
+	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
 var (
@@ -108,7 +109,7 @@ func exitCode(err error) int {
 // short message, never a stack trace, and leaves no data behind.
 func TestBinaryExitCodes(t *testing.T) {
 	noVideo := filepath.Join("testdata", "no-video.torrent")
-	s := seed(t, "movie.mkv", payload(300<<10))
+	s := seed(t, "movie.mkv", torrenttest.Pattern(300<<10))
 	taken, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -169,7 +170,7 @@ func TestBinaryStdoutEPIPE(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("no SIGPIPE on Windows")
 	}
-	data := payload(3 << 20)
+	data := torrenttest.Pattern(3 << 20)
 	s := seed(t, "movie.mkv", data)
 	tmp := t.TempDir()
 	cmd := btstreamCmd(t, tmp, "--stdout", s.Magnet())
@@ -201,16 +202,11 @@ func TestBinarySignals(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("signals")
 	}
-	data := payload(2 << 20)
+	data := torrenttest.Pattern(2 << 20)
 	s := seed(t, "movie.mp4", data)
 	// A seeder so slow that buffering outlasts the test's signal.
-	slowPath := filepath.Join(t.TempDir(), "slow.mkv")
-	os.WriteFile(slowPath, payload(4<<20), 0o644)
-	slow, err := torrentutil.NewSeeder(slowPath, 64<<10, torrentutil.Config{Offline: true, UploadRate: 16 << 10})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer slow.Close()
+	slowPath := torrenttest.WriteFile(t, t.TempDir(), "slow.mkv", torrenttest.Pattern(4<<20))
+	slow := seedPath(t, slowPath, torrentutil.Config{UploadRate: 16 << 10})
 	tests := []struct {
 		name  string
 		args  []string
@@ -281,7 +277,7 @@ func TestBinaryPortFallback(t *testing.T) {
 	}
 	defer taken.Close()
 	port := taken.Addr().(*net.TCPAddr).Port
-	s := seed(t, "movie.mkv", payload(100<<10))
+	s := seed(t, "movie.mkv", torrenttest.Pattern(100<<10))
 	cmd := exec.Command(binary(t), "--no-dht", "--no-upnp", "--port", strconv.Itoa(port), "ls", s.Magnet())
 	cmd.Env = offlineEnv(t.TempDir())
 	var stdout, stderr bytes.Buffer
@@ -324,7 +320,7 @@ func TestBinarySignalDuringPlayback(t *testing.T) {
 	if runtime.GOOS == "windows" {
 		t.Skip("signals")
 	}
-	s := seed(t, "movie.mkv", payload(1<<20))
+	s := seed(t, "movie.mkv", torrenttest.Pattern(1<<20))
 	tmp := t.TempDir()
 	pidFile := filepath.Join(t.TempDir(), "player.pid")
 	cmd := btstreamCmd(t, tmp, "--json", "--player", os.Args[0], "--player-arg=-test.run=^TestHelperPlayer$", s.Magnet())
@@ -366,7 +362,7 @@ func TestBinarySignalDuringPlayback(t *testing.T) {
 // record, or verified again by hash where the record is missing), and the
 // right bytes are served.
 func TestBinaryKillThenRerunReusesData(t *testing.T) {
-	data := payload(2 << 20)
+	data := torrenttest.Pattern(2 << 20)
 	s := seed(t, "movie.mkv", data)
 	tf := filepath.Join(t.TempDir(), "movie.torrent")
 	b, err := s.TorrentFile()
@@ -431,7 +427,7 @@ func TestBinaryKillThenRerunReusesData(t *testing.T) {
 // --seed keeps seeding after the player exits: a new leecher, with the
 // original seeder gone, downloads the whole file from btstream alone.
 func TestBinarySeedAfterPlayback(t *testing.T) {
-	data := payload(1 << 20)
+	data := torrenttest.Pattern(1 << 20)
 	s := seed(t, "movie.mkv", data)
 	cmd := btstreamCmd(t, t.TempDir(), "--seed", "--json", "--player", "/bin/true", "--buffer", "100%", s.Magnet())
 	out, _ := cmd.StdoutPipe()

@@ -36,6 +36,8 @@ import (
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/bencode"
 	"github.com/anacrolix/torrent/metainfo"
+
+	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
 // startupTimeout bounds how long any client may take to come up; it is a failure
@@ -105,11 +107,11 @@ func makeMedia(t testing.TB, path string, seconds int) string {
 // magnet link (xt, dn and one tr per tracker; callers append x.pe themselves).
 func makeTorrent(t testing.TB, path string, pieceLen int64, trackers ...string) (torrentFile, infoHash, magnet string) {
 	t.Helper()
-	info := metainfo.Info{PieceLength: pieceLen}
-	if err := info.BuildFromFilePath(path); err != nil {
-		t.Fatalf("build info for %s: %v", path, err)
+	mi := torrenttest.MetaInfo(t, path, pieceLen)
+	info, err := mi.UnmarshalInfo()
+	if err != nil {
+		t.Fatal(err)
 	}
-	mi := metainfo.MetaInfo{InfoBytes: bencode.MustMarshal(info)}
 	if len(trackers) > 0 {
 		mi.Announce = trackers[0]
 		mi.AnnounceList = metainfo.AnnounceList{trackers}
@@ -738,15 +740,8 @@ func runAsUnprivileged(t testing.TB, cmd *exec.Cmd) (home string) {
 func newLoopbackLeecher(t testing.TB, allowTrackers bool) *torrent.Client {
 	t.Helper()
 	logs := &tailBuffer{}
-	cfg := torrent.NewDefaultClientConfig()
-	cfg.DataDir = t.TempDir()
-	cfg.ListenHost, cfg.ListenPort = torrent.LoopbackListenHost, 0
-	cfg.NoDHT, cfg.DisablePEX, cfg.DisableTrackers = true, true, !allowTrackers
-	cfg.NoDefaultPortForwarding, cfg.DisableWebtorrent, cfg.DisableWebseeds = true, true, true
-	cfg.DisableUTP, cfg.DisableIPv6 = true, true
-	// v1.61.0's peer message writer can lose a wake-up and sleep until the
-	// keep-alive timer: btstream's clients use 500 ms too (torrentutil).
-	cfg.KeepAliveTimeout = 500 * time.Millisecond
+	cfg := torrenttest.ClientConfig(t)
+	cfg.DisableTrackers = !allowTrackers
 	cfg.Slogger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cl, err := torrent.NewClient(cfg)
 	if err != nil {

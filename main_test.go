@@ -17,28 +17,23 @@ import (
 	"github.com/btstream/btstream/player"
 	"github.com/btstream/btstream/stream"
 	"github.com/btstream/btstream/torrentutil"
+	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
 // The torrent file type is what the HTTP server serves.
 var _ stream.Source = (*torrentutil.File)(nil)
 
-// payload is a deterministic stand-in for a video file.
-func payload(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(i/253 + i*13)
-	}
-	return b
-}
-
-// seed starts a loopback seeder of data named name and returns it.
+// seed starts a loopback seeder of data as a file named name.
 func seed(t *testing.T, name string, data []byte) *torrentutil.Seeder {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), name)
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s, err := torrentutil.NewSeeder(p, 64<<10, torrentutil.Config{Offline: true})
+	return seedPath(t, torrenttest.WriteFile(t, t.TempDir(), name, data), torrentutil.Config{})
+}
+
+// seedPath starts a loopback seeder of the file or folder at path.
+func seedPath(t *testing.T, path string, cfg torrentutil.Config) *torrentutil.Seeder {
+	t.Helper()
+	cfg.Offline = true
+	s, err := torrentutil.NewSeeder(path, 64<<10, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,7 +145,7 @@ func mpvLike(want []byte) func(ctx context.Context, p player.Player, m player.Me
 }
 
 func TestEndToEndMpvLike(t *testing.T) {
-	data := payload(2<<20 + 4321)
+	data := torrenttest.Pattern(2<<20 + 4321)
 	s := seed(t, "movie.mp4", data)
 	h := newHarness(t)
 	var title string
@@ -173,7 +168,7 @@ func TestEndToEndMpvLike(t *testing.T) {
 // From a .torrent file with --peer, a player failure gives exit 6 and the
 // player's error, and the data is still removed.
 func TestPlayerFailure(t *testing.T) {
-	data := payload(300 << 10)
+	data := torrenttest.Pattern(300 << 10)
 	s := seed(t, "clip.mkv", data)
 	tf := filepath.Join(t.TempDir(), "clip.torrent")
 	b, err := s.TorrentFile()
@@ -197,7 +192,7 @@ func TestPlayerFailure(t *testing.T) {
 // --no-player prints exactly one line, the URL, on stdout once the start
 // rule holds, and serves until interrupted (exit 130).
 func TestNoPlayerPrintsURL(t *testing.T) {
-	data := payload(1<<20 + 99)
+	data := torrenttest.Pattern(1<<20 + 99)
 	s := seed(t, "movie.webm", data)
 	h := newHarness(t)
 	ctx, cancel := context.WithCancel(timeout(t))
@@ -225,7 +220,7 @@ func TestNoPlayerPrintsURL(t *testing.T) {
 
 // --stdout writes exactly the file's bytes.
 func TestStdoutWritesFile(t *testing.T) {
-	data := payload(1<<20 + 5)
+	data := torrenttest.Pattern(1<<20 + 5)
 	s := seed(t, "movie.mkv", data)
 	h := newHarness(t)
 	if code := h.run(timeout(t), "--stdout", s.Magnet()); code != exitOK {
@@ -238,7 +233,7 @@ func TestStdoutWritesFile(t *testing.T) {
 
 // Every --json line is one JSON object, and the events come in order.
 func TestJSONEvents(t *testing.T) {
-	data := payload(700 << 10)
+	data := torrenttest.Pattern(700 << 10)
 	s := seed(t, "movie.mp4", data)
 	h := newHarness(t)
 	h.play = mpvLike(data)
@@ -269,7 +264,7 @@ func TestJSONEvents(t *testing.T) {
 
 // A non-loopback --addr is allowed, with a warning that says who can read.
 func TestNonLoopbackAddrWarns(t *testing.T) {
-	s := seed(t, "movie.mkv", payload(200<<10))
+	s := seed(t, "movie.mkv", torrenttest.Pattern(200<<10))
 	h := newHarness(t)
 	ctx, cancel := context.WithCancel(timeout(t))
 	defer cancel()

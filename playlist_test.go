@@ -13,6 +13,7 @@ import (
 
 	"github.com/btstream/btstream/player"
 	"github.com/btstream/btstream/torrentutil"
+	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
 // seedDir seeds a multi-file torrent named name with the given files.
@@ -20,29 +21,20 @@ func seedDir(t *testing.T, name string, files map[string][]byte) *torrentutil.Se
 	t.Helper()
 	root := filepath.Join(t.TempDir(), name)
 	for p, b := range files {
-		full := filepath.Join(root, p)
-		os.MkdirAll(filepath.Dir(full), 0o755)
-		if err := os.WriteFile(full, b, 0o644); err != nil {
-			t.Fatal(err)
-		}
+		torrenttest.WriteFile(t, root, p, b)
 	}
-	s, err := torrentutil.NewSeeder(root, 64<<10, torrentutil.Config{Offline: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return seedPath(t, root, torrentutil.Config{})
 }
 
 // --playlist hands the player an M3U of the episodes in natural order,
 // samples left out, each entry serving its own file's bytes.
 func TestPlaylist(t *testing.T) {
 	files := map[string][]byte{
-		"Show.S01E10.mkv":        payload(200<<10 + 10),
-		"Show.S01E02.mkv":        payload(210<<10 + 2),
-		"Show.S01E01.mkv":        payload(190<<10 + 1),
-		"Sample/Show.sample.mkv": payload(50 << 10),
-		"Show.nfo":               payload(1 << 10),
+		"Show.S01E10.mkv":        torrenttest.Pattern(200<<10 + 10),
+		"Show.S01E02.mkv":        torrenttest.Pattern(210<<10 + 2),
+		"Show.S01E01.mkv":        torrenttest.Pattern(190<<10 + 1),
+		"Sample/Show.sample.mkv": torrenttest.Pattern(50 << 10),
+		"Show.nfo":               torrenttest.Pattern(1 << 10),
 	}
 	s := seedDir(t, "Show.S01", files)
 	h := newHarness(t)
@@ -91,7 +83,7 @@ func TestPlaylist(t *testing.T) {
 func TestSubtitles(t *testing.T) {
 	srt := []byte("1\n00:00:01,000 --> 00:00:02,000\nHello\n")
 	files := map[string][]byte{
-		"Film.2020.mkv":    payload(400 << 10),
+		"Film.2020.mkv":    torrenttest.Pattern(400 << 10),
 		"Film.2020.en.srt": srt,
 		"Extras/Other.srt": []byte("not ours"),
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
+
+	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
 // The streaming benchmark: a 10-minute, 5 Mbit/s moov-at-end MP4 seeded on
@@ -30,7 +32,7 @@ const (
 )
 
 func BenchmarkStream(b *testing.B) {
-	path := writeMP4File(b, b.TempDir(), benchSize, benchDuration, benchMoov)
+	path := torrenttest.MP4File(b, b.TempDir(), benchSize, benchDuration, benchMoov)
 	b.Run("baseline", func(b *testing.B) { benchStream(b, path, startBaseline) })
 	b.Run("scheduler", func(b *testing.B) { benchStream(b, path, startScheduled) })
 }

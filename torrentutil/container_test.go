@@ -6,6 +6,8 @@ import (
 	"io"
 	"testing"
 	"time"
+
+	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
 // holey is a ReaderAt that has not fetched [from, to) yet.
@@ -23,7 +25,7 @@ func (h holey) ReadAt(p []byte, off int64) (int, error) {
 
 func TestMediaDuration(t *testing.T) {
 	var mp4 bytes.Buffer
-	if err := writeMP4(&mp4, 3<<20, 95*time.Second, 4096); err != nil {
+	if err := torrenttest.WriteMP4(&mp4, 3<<20, 95*time.Second, 4096); err != nil {
 		t.Fatal(err)
 	}
 	m := mp4.Bytes()
@@ -44,7 +46,7 @@ func TestMediaDuration(t *testing.T) {
 		{"mkv float32 custom scale", bytes.NewReader(mkv(1e9, 120, 4, false)), int64(len(mkv(1e9, 120, 4, false))), 2 * time.Minute, nil},
 		{"mkv unknown-size segment", bytes.NewReader(mkv(1e6, 60e3, 8, true)), int64(len(mkv(1e6, 60e3, 8, true))), time.Minute, nil},
 		{"mkv absurd duration", bytes.NewReader(mkv(1e6, 1, 8, false)), int64(len(mkv(1e6, 1, 8, false))), 0, errUnknownContainer},
-		{"neither", bytes.NewReader(pattern(4096)), 4096, 0, errUnknownContainer},
+		{"neither", bytes.NewReader(torrenttest.Pattern(4096)), 4096, 0, errUnknownContainer},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

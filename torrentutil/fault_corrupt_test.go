@@ -3,6 +3,8 @@ package torrentutil
 import (
 	"io"
 	"testing"
+
+	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
 // A piece that fails its hash check is thrown away and fetched again, and
@@ -17,7 +19,7 @@ import (
 // so bytes of a piece not yet verified can reach them.
 func TestCorruptPieceIsRefetched(t *testing.T) {
 	const pieceLen = 64 << 10
-	data := pattern(10*pieceLen + 999)
+	data := torrenttest.Pattern(10*pieceLen + 999)
 	tests := []struct {
 		name string
 		bad  []int // pieces the corrupting seeder serves with a flipped byte
@@ -46,7 +48,7 @@ func TestCorruptPieceIsRefetched(t *testing.T) {
 			if honest.InfoHash() != liar.InfoHash() {
 				t.Fatal("seeders disagree on the torrent")
 			}
-			tt.AddPeers(seederAddr(honest, "127.0.0.2"))
+			tt.AddPeers(honest.Addr())
 			if err := f.WaitReady(deadline(t), StartRule{Want: f.Size(), Exact: true}); err != nil {
 				t.Fatal(err)
 			}
@@ -67,7 +69,7 @@ func TestCorruptPieceIsRefetched(t *testing.T) {
 func TestVerifiedReaderSkipsCorruptBytes(t *testing.T) {
 	const pieceLen = 64 << 10
 	const bad = 4
-	data := pattern(10*pieceLen + 999)
+	data := torrenttest.Pattern(10*pieceLen + 999)
 	liar := newFaultySeeder(t, "movie.mkv", data, pieceLen, fault{corrupt: pieceSet(bad)})
 	c := newTestClient(t, Config{})
 	tt, f := firstFile(t, c, liar)
@@ -89,6 +91,6 @@ func TestVerifiedReaderSkipsCorruptBytes(t *testing.T) {
 	waitFor(t, tt, "a hash failure", func() bool { return tt.Stats().HashFailures > 0 })
 	liar.Close()
 	honest := newFaultySeeder(t, "movie.mkv", data, pieceLen, fault{host: "127.0.0.2"})
-	tt.AddPeers(seederAddr(honest, "127.0.0.2"))
+	tt.AddPeers(honest.Addr())
 	mustEqual(t, <-got, data[off:off+pieceLen])
 }

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
 // A run that ends part way leaves its verified pieces for the next run on
@@ -18,7 +20,7 @@ import (
 // incomplete again instead of being served from nothing.
 func TestPersistPartialDownload(t *testing.T) {
 	const pieceLen = 128 << 10
-	data := pattern(44*pieceLen + 1000)
+	data := torrenttest.Pattern(44*pieceLen + 1000)
 	size := int64(len(data))
 	want := int64(4 * pieceLen)
 	tail := tailSpan(0, size, pieceLen, tailBytes)

@@ -2,26 +2,18 @@ package torrentutil
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net"
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
-	"github.com/anacrolix/torrent"
-	"github.com/anacrolix/torrent/bencode"
 	"github.com/anacrolix/torrent/metainfo"
 	"github.com/anacrolix/torrent/storage"
+
+	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
 // fault describes how a test seeder misbehaves, piece by piece.
 type fault struct {
-	// host is the loopback address to listen on; "" is 127.0.0.1. The
-	// library bans peers by IP, so a seeder that must survive another's ban
-	// needs an IP of its own.
-	host    string
+	host    string               // see torrenttest.SeederOptions.Host
 	corrupt func(piece int) bool // pieces served with a flipped byte
 	missing func(piece int) bool // pieces the seeder claims not to have
 }
@@ -40,51 +32,20 @@ func pieceSet(pieces ...int) func(int) bool {
 
 // newFaultySeeder seeds data like newTestSeeder, through a storage that
 // applies f. Missing pieces are never downloaded by the seeder itself.
-func newFaultySeeder(t testing.TB, name string, data []byte, pieceLen int64, f fault) *Seeder {
+func newFaultySeeder(t testing.TB, name string, data []byte, pieceLen int64, f fault) *torrenttest.Seeder {
 	t.Helper()
-	return seedPath(t, writePayload(t, t.TempDir(), name, data), pieceLen, f)
+	return seedPath(t, torrenttest.WriteFile(t, t.TempDir(), name, data), pieceLen, f)
 }
 
 // seedPath seeds the file or folder at path through a storage that applies f.
-func seedPath(t testing.TB, path string, pieceLen int64, f fault) *Seeder {
+func seedPath(t testing.TB, path string, pieceLen int64, f fault) *torrenttest.Seeder {
 	t.Helper()
-	info := metainfo.Info{PieceLength: pieceLen}
-	if err := info.BuildFromFilePath(path); err != nil {
-		t.Fatal(err)
-	}
-	mi := &metainfo.MetaInfo{InfoBytes: bencode.MustMarshal(info)}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sto := &faultyStorage{
-		ClientImplCloser: storage.NewFileOpts(storage.NewFileClientOpts{ClientBaseDir: filepath.Dir(path), Logger: log}),
-		f:                f,
-	}
-	tc := clientConfig(Config{Offline: true}, sto, log)
-	tc.Seed = true
-	if f.host != "" {
-		tc.ListenHost = func(string) string { return f.host }
-	}
-	cl, err := torrent.NewClient(tc)
-	if err != nil && f.host != "" {
-		sto.Close()
-		t.Skipf("cannot listen on %s: %v", f.host, err)
-	}
-	if err != nil {
-		sto.Close()
-		t.Fatal(err)
-	}
-	s := &Seeder{cl: cl, sto: sto, mi: mi}
-	t.Cleanup(func() { s.Close() })
-	tt, err := cl.AddTorrent(mi)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tt.DisallowDataDownload()
-	return s
-}
-
-// seederAddr is s's address for dialing, on the host it listens on.
-func seederAddr(s *Seeder, host string) string {
-	return net.JoinHostPort(host, strconv.Itoa(s.cl.LocalPort()))
+	return torrenttest.NewSeeder(t, path, pieceLen, torrenttest.SeederOptions{
+		Host: f.host,
+		Storage: func(sto storage.ClientImplCloser) storage.ClientImplCloser {
+			return &faultyStorage{ClientImplCloser: sto, f: f}
+		},
+	})
 }
 
 // faultyStorage wraps a storage. It hides the wrapped torrent's whole-torrent
@@ -152,9 +113,9 @@ func waitFor(t testing.TB, tt *Torrent, what string, cond func() bool) {
 }
 
 // addByMetainfo adds s's torrent to c with its metadata and no peers.
-func addByMetainfo(t testing.TB, c *Client, s *Seeder) *Torrent {
+func addByMetainfo(t testing.TB, c *Client, s *torrenttest.Seeder) *Torrent {
 	t.Helper()
-	tt, err := c.addSpec(mustSpec(t, s.mi))
+	tt, err := c.addSpec(mustSpec(t, s.MetaInfo))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
 // When pieces cannot be written, WaitReady and a reader fail with an error
@@ -24,22 +26,22 @@ func TestUnwritableDataFolder(t *testing.T) {
 	}{
 		{
 			name:  "folder where the file goes",
-			files: map[string][]byte{"movie.mkv": pattern(5*pieceLen + 7)},
+			files: map[string][]byte{"movie.mkv": torrenttest.Pattern(5*pieceLen + 7)},
 			seed:  "movie.mkv",
 			block: func(t *testing.T, dir string) { mkdir(t, filepath.Join(dir, "movie.mkv")) },
 		},
 		{
 			name:  "file where the folder goes",
-			files: map[string][]byte{"pack/a.srt": pattern(100), "pack/b.mkv": pattern(5 * pieceLen)},
+			files: map[string][]byte{"pack/a.srt": torrenttest.Pattern(100), "pack/b.mkv": torrenttest.Pattern(5 * pieceLen)},
 			seed:  "pack",
-			block: func(t *testing.T, dir string) { writePayload(t, dir, "pack", []byte("not a folder")) },
+			block: func(t *testing.T, dir string) { torrenttest.WriteFile(t, dir, "pack", []byte("not a folder")) },
 		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			src := t.TempDir()
 			for name, data := range tc.files {
-				writePayload(t, src, name, data)
+				torrenttest.WriteFile(t, src, name, data)
 			}
 			s := seedPath(t, filepath.Join(src, tc.seed), pieceLen, fault{})
 			dir := t.TempDir()

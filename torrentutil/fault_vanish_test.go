@@ -3,6 +3,8 @@ package torrentutil
 import (
 	"io"
 	"testing"
+
+	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
 // A reader blocked on a piece whose only seeder has gone waits, without an
@@ -15,7 +17,7 @@ import (
 // to block, whatever the goroutines' timing.
 func TestReadSurvivesSeederRestart(t *testing.T) {
 	const pieceLen = 64 << 10
-	data := pattern(16*pieceLen + 4321)
+	data := torrenttest.Pattern(16*pieceLen + 4321)
 	tests := []struct {
 		name string
 		have int // pieces the first seeder serves before it goes

@@ -10,10 +10,12 @@ import (
 	"testing"
 
 	"github.com/anacrolix/torrent/metainfo"
+
+	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
 func TestFileStreamsWholeFile(t *testing.T) {
-	data := pattern(3<<20 + 12345)
+	data := torrenttest.Pattern(3<<20 + 12345)
 	s := newTestSeeder(t, "movie.mkv", data, 64<<10, Config{})
 	c := newTestClient(t, Config{})
 	_, f := firstFile(t, c, s)
@@ -50,9 +52,9 @@ func TestFileStreamsWholeFile(t *testing.T) {
 // next file (anacrolix/torrent#1108).
 func TestReaderClipsAtFileEnd(t *testing.T) {
 	dir := t.TempDir()
-	first, second := pattern(5), pattern(300<<10)
-	writePayload(t, dir, "pack/a.txt", first)
-	writePayload(t, dir, "pack/b.mkv", second)
+	first, second := torrenttest.Pattern(5), torrenttest.Pattern(300<<10)
+	torrenttest.WriteFile(t, dir, "pack/a.txt", first)
+	torrenttest.WriteFile(t, dir, "pack/b.mkv", second)
 	s, err := NewSeeder(filepath.Join(dir, "pack"), 64<<10, Config{Offline: true})
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +73,7 @@ func TestReaderClipsAtFileEnd(t *testing.T) {
 // A read blocked on a piece nobody has returns the context's error when the
 // context ends, and closing the reader releases its head.
 func TestBlockedReadEndsWithContext(t *testing.T) {
-	data := pattern(1 << 20)
+	data := torrenttest.Pattern(1 << 20)
 	s := newTestSeeder(t, "movie.mp4", data, 64<<10, Config{})
 	c := newTestClient(t, Config{})
 	tt := addFromSeeder(t, c, s)
@@ -100,7 +102,7 @@ func TestBlockedReadEndsWithContext(t *testing.T) {
 // Pieces that cannot be written stop the stream with an error that names
 // the data folder, instead of leaving readers waiting forever.
 func TestWriteFailureSurfaces(t *testing.T) {
-	data := pattern(512 << 10)
+	data := torrenttest.Pattern(512 << 10)
 	s := newTestSeeder(t, "movie.mkv", data, 64<<10, Config{})
 	dir := t.TempDir()
 	// A folder where the file must go: every write fails.
@@ -120,7 +122,7 @@ func TestWriteFailureSurfaces(t *testing.T) {
 // With Persist, a second client on the same folder finds the pieces the
 // first one verified and needs no peer to read them.
 func TestPersistReusesPieces(t *testing.T) {
-	data := pattern(1<<20 + 777)
+	data := torrenttest.Pattern(1<<20 + 777)
 	s := newTestSeeder(t, "movie.mkv", data, 64<<10, Config{})
 	dir := t.TempDir()
 	c := newTestClient(t, Config{DataDir: dir, Persist: true})

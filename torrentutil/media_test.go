@@ -1,43 +1,9 @@
 package torrentutil
 
 import (
-	"bufio"
 	"encoding/binary"
-	"io"
 	"math"
-	"os"
-	"testing"
-	"time"
 )
-
-// writeMP4 writes a moov-at-end MP4 of size bytes that plays for dur: ftyp,
-// an mdat of pattern bytes, then a moov of moovLen bytes (mvhd, padded).
-func writeMP4(w io.Writer, size int64, dur time.Duration, moovLen int) error {
-	bw := bufio.NewWriterSize(w, 1<<20)
-	box := func(typ string, n int64) {
-		var h [8]byte
-		binary.BigEndian.PutUint32(h[:4], uint32(n))
-		copy(h[4:], typ)
-		bw.Write(h[:])
-	}
-	box("ftyp", 24)
-	bw.WriteString("isom\x00\x00\x02\x00isommp41")
-	mdat := size - 24 - int64(moovLen)
-	box("mdat", mdat)
-	block := pattern(1 << 20)
-	for left := mdat - 8; left > 0; left -= int64(len(block)) {
-		bw.Write(block[:min(left, int64(len(block)))])
-	}
-	box("moov", int64(moovLen))
-	box("mvhd", 108)
-	var mvhd [100]byte
-	binary.BigEndian.PutUint32(mvhd[12:16], 1000) // timescale
-	binary.BigEndian.PutUint32(mvhd[16:20], uint32(dur.Milliseconds()))
-	bw.Write(mvhd[:])
-	box("free", int64(moovLen-8-108))
-	bw.Write(make([]byte, moovLen-16-108))
-	return bw.Flush()
-}
 
 // mkv builds a small Matroska file: EBML header, then a Segment (of
 // unknown size when unknown is set) holding a Void element and an Info with
@@ -66,19 +32,4 @@ func mkv(scale uint64, dur float64, floatLen int, unknown bool) []byte {
 		copy(seg[4:12], []byte{0x01, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF})
 	}
 	return append(out, seg...)
-}
-
-// writeMP4File writes a moov-at-end MP4 into dir and returns its path.
-func writeMP4File(tb testing.TB, dir string, size int64, dur time.Duration, moovLen int) string {
-	tb.Helper()
-	p := dir + "/movie.mp4"
-	f, err := os.Create(p)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer f.Close()
-	if err := writeMP4(f, size, dur, moovLen); err != nil {
-		tb.Fatal(err)
-	}
-	return p
 }

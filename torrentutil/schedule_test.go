@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/anacrolix/torrent"
+
+	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
 // schedule runs f.Schedule until the test ends.
@@ -43,7 +45,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 // With the scheduler in charge (the file itself at no priority), a head
 // reader and a tail reader reading at once both get their bytes.
 func TestScheduleServesHeadAndTail(t *testing.T) {
-	data := pattern(12<<20 + 4321)
+	data := torrenttest.Pattern(12<<20 + 4321)
 	s := newTestSeeder(t, "movie.mkv", data, 256<<10, Config{})
 	c := newTestClient(t, Config{})
 	tt := addFromSeeder(t, c, s)
@@ -95,7 +97,7 @@ func TestScheduleServesHeadAndTail(t *testing.T) {
 // A head boosts the pieces ahead of it; once its reader closes, they lose
 // the boost. No peer has data, so nothing completes under the test's feet.
 func TestClosingReaderDropsBoost(t *testing.T) {
-	data := pattern(32 << 20)
+	data := torrenttest.Pattern(32 << 20)
 	s := newTestSeeder(t, "movie.mp4", data, 256<<10, Config{})
 	c := newTestClient(t, Config{})
 	tt := addFromSeeder(t, c, s)

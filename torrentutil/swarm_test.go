@@ -4,43 +4,20 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
+
+	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
-
-// pattern returns n deterministic bytes that differ at every offset a test
-// might confuse with another (a counter, not a repeating short block).
-func pattern(n int) []byte {
-	b := make([]byte, n)
-	for i := range b {
-		b[i] = byte(i/251 + i*7)
-	}
-	return b
-}
-
-// writePayload writes data to dir/name and returns the path.
-func writePayload(t testing.TB, dir, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // newTestSeeder seeds data as a single-file torrent on loopback.
 func newTestSeeder(t testing.TB, name string, data []byte, pieceLen int64, cfg Config) *Seeder {
 	t.Helper()
 	cfg.Offline = true
-	s, err := NewSeeder(writePayload(t, t.TempDir(), name, data), pieceLen, cfg)
+	s, err := NewSeeder(torrenttest.WriteFile(t, t.TempDir(), name, data), pieceLen, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,9 +40,16 @@ func newTestClient(t testing.TB, cfg Config) *Client {
 	return c
 }
 
+// seeder is a test's seeder as its leecher finds it: torrentutil's own
+// Seeder or a torrenttest.Seeder.
+type seeder interface {
+	Addr() string
+	InfoHash() string
+}
+
 // addFromSeeder adds the seeder's torrent to c by infohash and peer address
 // only, so the metadata travels over the wire too.
-func addFromSeeder(t testing.TB, c *Client, s *Seeder) *Torrent {
+func addFromSeeder(t testing.TB, c *Client, s seeder) *Torrent {
 	t.Helper()
 	spec := &torrent.TorrentSpec{PeerAddrs: []string{s.Addr()}}
 	spec.InfoHash = metainfo.NewHashFromHex(s.InfoHash())
@@ -109,7 +93,7 @@ func mustSpec(t testing.TB, mi *metainfo.MetaInfo) *torrent.TorrentSpec {
 }
 
 // firstFile adds s's torrent to c and returns it with its first file.
-func firstFile(t testing.TB, c *Client, s *Seeder) (*Torrent, *File) {
+func firstFile(t testing.TB, c *Client, s seeder) (*Torrent, *File) {
 	t.Helper()
 	tt := addFromSeeder(t, c, s)
 	f, err := tt.File(0)

@@ -5,8 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +12,8 @@ import (
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/bencode"
 	"github.com/anacrolix/torrent/metainfo"
+
+	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
 // validateHybrid is a hybrid info: a v1 file list with a BEP 47 padding
@@ -188,15 +188,7 @@ func TestValidateBencode(t *testing.T) {
 // validateClient is a real torrent client that sends nothing beyond loopback.
 func validateClient(t testing.TB) *torrent.Client {
 	t.Helper()
-	cfg := torrent.NewDefaultClientConfig()
-	cfg.DataDir = t.TempDir()
-	cfg.ListenHost = torrent.LoopbackListenHost
-	cfg.ListenPort = 0
-	cfg.NoDHT, cfg.DisableTrackers, cfg.DisablePEX = true, true, true
-	cfg.NoDefaultPortForwarding, cfg.DisableWebtorrent, cfg.DisableWebseeds = true, true, true
-	cfg.DisableUTP, cfg.DisableIPv6 = true, true
-	cfg.Slogger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	cl, err := torrent.NewClient(cfg)
+	cl, err := torrent.NewClient(torrenttest.ClientConfig(t))
 	if err != nil {
 		t.Fatal(err)
 	}

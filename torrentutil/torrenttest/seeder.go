@@ -1,0 +1,83 @@
+package torrenttest
+
+import (
+	"net"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/anacrolix/torrent"
+	"github.com/anacrolix/torrent/metainfo"
+	"github.com/anacrolix/torrent/storage"
+)
+
+// SeederOptions configures NewSeeder. The zero value seeds on 127.0.0.1
+// from plain files.
+type SeederOptions struct {
+	// Host is the loopback IP to listen on; "" is 127.0.0.1. The library
+	// bans peers by IP, so a seeder that must survive another's ban needs
+	// an IP of its own (127.0.0.2).
+	Host string
+	// Storage, if set, wraps the file storage the seeder reads from: a
+	// test's way to make it misbehave.
+	Storage func(storage.ClientImplCloser) storage.ClientImplCloser
+}
+
+// Seeder seeds one file or folder with the torrent library alone. It never
+// downloads: pieces its storage says it lacks stay missing.
+type Seeder struct {
+	Client   *torrent.Client
+	MetaInfo *metainfo.MetaInfo
+	host     string
+	sto      storage.ClientImplCloser
+}
+
+// NewSeeder seeds the file or folder at path (see MetaInfo) until the test
+// ends. It skips the test when opts.Host cannot be listened on.
+func NewSeeder(tb testing.TB, path string, pieceLen int64, opts SeederOptions) *Seeder {
+	tb.Helper()
+	mi := MetaInfo(tb, path, pieceLen)
+	cfg := ClientConfig(tb)
+	var sto storage.ClientImplCloser = storage.NewFileOpts(storage.NewFileClientOpts{ClientBaseDir: filepath.Dir(path), Logger: cfg.Slogger})
+	if opts.Storage != nil {
+		sto = opts.Storage(sto)
+	}
+	cfg.DefaultStorage = sto
+	cfg.DataDir = filepath.Dir(path)
+	cfg.Seed = true
+	s := &Seeder{MetaInfo: mi, host: "127.0.0.1", sto: sto}
+	if opts.Host != "" {
+		s.host = opts.Host
+		cfg.ListenHost = func(string) string { return opts.Host }
+	}
+	cl, err := torrent.NewClient(cfg)
+	if err != nil {
+		sto.Close()
+		if opts.Host != "" {
+			tb.Skipf("cannot listen on %s: %v", opts.Host, err)
+		}
+		tb.Fatal(err)
+	}
+	s.Client = cl
+	tb.Cleanup(s.Close)
+	t, err := cl.AddTorrent(mi)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	t.DisallowDataDownload()
+	return s
+}
+
+// Addr is the seeder's address, host:port, on the IP it listens on.
+func (s *Seeder) Addr() string {
+	return net.JoinHostPort(s.host, strconv.Itoa(s.Client.LocalPort()))
+}
+
+// InfoHash is the seeded torrent's v1 infohash in hex.
+func (s *Seeder) InfoHash() string { return s.MetaInfo.HashInfoBytes().HexString() }
+
+// Close stops seeding. It may be called more than once.
+func (s *Seeder) Close() {
+	s.Client.Close()
+	s.sto.Close()
+}
