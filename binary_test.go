@@ -23,6 +23,7 @@ import (
 	"time"
 
 	"github.com/btstream/btstream/torrentutil"
+	"github.com/btstream/btstream/torrentutil/source"
 	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
@@ -467,7 +468,7 @@ func TestBinarySeedAfterPlayback(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer leecher.Close()
-	src, err := torrentutil.ParseSource(context.Background(), magnet, torrentutil.SourceOptions{})
+	src, err := source.Parse(context.Background(), magnet, source.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/btstream/btstream/torrentutil"
+	"github.com/btstream/btstream/torrentutil/source"
 )
 
 // parse runs the command line through newApp and returns the command the
@@ -162,7 +162,7 @@ func TestInspectJSON(t *testing.T) {
 	if code := h.run(timeout(t), "info", "--json", src); code != exitOK {
 		t.Fatalf("info exit %d: %s", code, h.stderr.String())
 	}
-	var info torrentutil.Info
+	var info source.Info
 	if err := json.Unmarshal(h.stdout.Bytes(), &info); err != nil {
 		t.Fatal(err)
 	}

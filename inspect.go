@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/btstream/btstream/torrentutil"
+	"github.com/btstream/btstream/torrentutil/source"
 )
 
 // inspect prints the torrent's files (ls) or its description (info). A
@@ -29,17 +30,17 @@ func (c *command) inspect(ctx context.Context) error {
 	return c.printInfo(info)
 }
 
-func (c *command) describe(ctx context.Context) (torrentutil.Info, error) {
-	src, err := torrentutil.ParseSource(ctx, c.cfg.Source, torrentutil.SourceOptions{Stdin: c.d.stdin})
+func (c *command) describe(ctx context.Context) (source.Info, error) {
+	src, err := source.Parse(ctx, c.cfg.Source, source.Options{Stdin: c.d.stdin})
 	if err != nil {
-		return torrentutil.Info{}, err
+		return source.Info{}, err
 	}
 	if src.HasInfo() {
 		return src.Inspect()
 	}
 	s, err := c.open(ctx)
 	if err != nil {
-		return torrentutil.Info{}, err
+		return source.Info{}, err
 	}
 	defer s.close()
 	return s.torrent.Info(), nil
@@ -47,11 +48,11 @@ func (c *command) describe(ctx context.Context) (torrentutil.Info, error) {
 
 // lsOutput is `btstream ls --json`.
 type lsOutput struct {
-	Files   []torrentutil.FileEntry `json:"files"`
-	Default int                     `json:"default"` // index btstream would play; -1 when none
+	Files   []source.FileEntry `json:"files"`
+	Default int                `json:"default"` // index btstream would play; -1 when none
 }
 
-func (c *command) printFiles(info torrentutil.Info, def int) error {
+func (c *command) printFiles(info source.Info, def int) error {
 	if c.cfg.JSON {
 		return json.NewEncoder(c.d.stdout).Encode(lsOutput{info.Files, def})
 	}
@@ -69,7 +70,7 @@ func (c *command) printFiles(info torrentutil.Info, def int) error {
 	return nil
 }
 
-func (c *command) printInfo(info torrentutil.Info) error {
+func (c *command) printInfo(info source.Info) error {
 	if c.cfg.JSON {
 		return json.NewEncoder(c.d.stdout).Encode(info)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/btstream/btstream/player"
 	"github.com/btstream/btstream/torrentutil"
+	"github.com/btstream/btstream/torrentutil/source"
 )
 
 // Exit codes, documented in the README; scripts branch on them.
@@ -75,7 +76,7 @@ func classify(ctx context.Context, err error) (int, string) {
 		return exitInterrupted, "interrupted"
 	case errors.As(err, &ue):
 		return exitUsage, ue.Error() + " (see btstream --help)"
-	case errors.Is(err, torrentutil.ErrBadSource):
+	case errors.Is(err, source.ErrBadSource):
 		return exitBadSource, oneLine(err.Error())
 	case errors.Is(err, torrentutil.ErrNoMetadata):
 		return exitNoMetadata, oneLine(err.Error()) +

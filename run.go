@@ -16,6 +16,7 @@ import (
 	"github.com/btstream/btstream/player"
 	"github.com/btstream/btstream/stream"
 	"github.com/btstream/btstream/torrentutil"
+	"github.com/btstream/btstream/torrentutil/source"
 )
 
 // errDone ends the errgroup when playback is over; it is not a failure.
@@ -70,7 +71,7 @@ func (c *command) logger() *slog.Logger {
 // open parses the source, starts a client in the data folder, adds the
 // torrent and waits for its metadata.
 func (c *command) open(ctx context.Context) (*session, error) {
-	src, err := torrentutil.ParseSource(ctx, c.cfg.Source, torrentutil.SourceOptions{Stdin: c.d.stdin})
+	src, err := source.Parse(ctx, c.cfg.Source, source.Options{Stdin: c.d.stdin})
 	if err != nil {
 		return nil, err
 	}
@@ -158,8 +159,8 @@ func (c *command) stream(ctx context.Context, s *session, p player.Player) error
 	if err != nil {
 		return err
 	}
-	videos := []torrentutil.FileEntry{entry}
-	var subs []torrentutil.FileEntry
+	videos := []source.FileEntry{entry}
+	var subs []source.FileEntry
 	switch {
 	case cfg.Playlist:
 		videos = playlistFrom(torrentutil.Playlist(files), entry, cfg.File != "")
@@ -169,7 +170,7 @@ func (c *command) stream(ctx context.Context, s *session, p player.Player) error
 	// The sources the server offers: the videos, then the subtitles.
 	var srcs []stream.Source
 	var opened []*torrentutil.File
-	for _, e := range append(append([]torrentutil.FileEntry{}, videos...), subs...) {
+	for _, e := range append(append([]source.FileEntry{}, videos...), subs...) {
 		f, err := s.torrent.File(e.Index)
 		if err != nil {
 			return err
@@ -245,16 +246,16 @@ func (c *command) stream(ctx context.Context, s *session, p player.Player) error
 
 // playlistFrom orders the playlist: natural order, starting at the chosen
 // file when the user chose one (--file), as a player's "play from here".
-func playlistFrom(all []torrentutil.FileEntry, chosen torrentutil.FileEntry, rotate bool) []torrentutil.FileEntry {
+func playlistFrom(all []source.FileEntry, chosen source.FileEntry, rotate bool) []source.FileEntry {
 	if !rotate {
 		return all
 	}
 	for i, e := range all {
 		if e.Index == chosen.Index {
-			return append(append([]torrentutil.FileEntry{}, all[i:]...), all[:i]...)
+			return append(append([]source.FileEntry{}, all[i:]...), all[:i]...)
 		}
 	}
-	return append([]torrentutil.FileEntry{chosen}, all...)
+	return append([]source.FileEntry{chosen}, all...)
 }
 
 // consume hands the ready file to whoever reads it.

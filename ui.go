@@ -12,6 +12,7 @@ import (
 
 	"github.com/btstream/btstream/player"
 	"github.com/btstream/btstream/torrentutil"
+	"github.com/btstream/btstream/torrentutil/source"
 )
 
 // ui is everything btstream tells the user: data on stdout (the URL, JSON
@@ -144,7 +145,7 @@ type metadataEvent struct {
 	Files    int     `json:"files"`
 }
 
-func (u *ui) metadata(info torrentutil.Info) {
+func (u *ui) metadata(info source.Info) {
 	if u.tty {
 		u.mu.Lock()
 		fmt.Fprint(u.stderr, "\r\x1b[K")
@@ -162,7 +163,7 @@ type fileEvent struct {
 	Buffer  int64   `json:"buffer"` // bytes the start rule waits for
 }
 
-func (u *ui) file(e torrentutil.FileEntry, want int64) {
+func (u *ui) file(e source.FileEntry, want int64) {
 	u.emit(fileEvent{"file", u.elapsed(), e.Index, e.Path, e.Size, want})
 	if u.tty {
 		u.note("%s (%s)", e.Path, humanBytes(e.Size))

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/anacrolix/torrent"
+
+	"github.com/btstream/btstream/torrentutil/source"
 )
 
 // AddOptions adds trackers and peers to what the source names.
@@ -14,8 +16,8 @@ type AddOptions struct {
 }
 
 // Add adds src to the client. Nothing downloads until a file is streamed.
-func (c *Client) Add(src *Source, opts AddOptions) (*Torrent, error) {
-	spec := src.spec()
+func (c *Client) Add(src *source.Source, opts AddOptions) (*Torrent, error) {
+	spec := src.Spec()
 	if len(opts.Trackers) > 0 {
 		spec.Trackers = append(spec.Trackers, opts.Trackers)
 	}

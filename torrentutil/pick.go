@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/btstream/btstream/torrentutil/source"
 )
 
 // ErrNoVideo means no file fits: no playable video, or nothing matches the
@@ -48,7 +50,7 @@ func pickSample(p string) bool {
 }
 
 // pickPlayable reports whether f is a non-empty video.
-func pickPlayable(f FileEntry) bool { return f.Size > 0 && IsVideo(f.Path) }
+func pickPlayable(f source.FileEntry) bool { return f.Size > 0 && IsVideo(f.Path) }
 
 // Pick chooses the file to play. With sel "" it is the largest non-empty
 // video, where a sample (see Playlist) loses to any other video and ties go
@@ -57,10 +59,10 @@ func pickPlayable(f FileEntry) bool { return f.Size > 0 && IsVideo(f.Path) }
 // against each file's path and base name; the largest non-empty match
 // wins. A zero-length file is never chosen: there is nothing to play.
 // Failures wrap ErrNoVideo and list the files with how to choose one.
-func Pick(files []FileEntry, sel string) (FileEntry, error) {
+func Pick(files []source.FileEntry, sel string) (source.FileEntry, error) {
 	switch {
 	case sel == "":
-		var best FileEntry
+		var best source.FileEntry
 		found, bestSample := false, false
 		for _, f := range files {
 			if !pickPlayable(f) {
@@ -72,7 +74,7 @@ func Pick(files []FileEntry, sel string) (FileEntry, error) {
 			}
 		}
 		if !found {
-			return FileEntry{}, pickErr(files, "none of the files is a non-empty video (mkv, mp4, avi, …)")
+			return source.FileEntry{}, pickErr(files, "none of the files is a non-empty video (mkv, mp4, avi, …)")
 		}
 		return best, nil
 	case pickDigitsRE.MatchString(sel):
@@ -80,18 +82,18 @@ func Pick(files []FileEntry, sel string) (FileEntry, error) {
 		for _, f := range files {
 			if err == nil && f.Index == n {
 				if f.Size == 0 {
-					return FileEntry{}, pickErr(files, fmt.Sprintf("file %d is empty", n))
+					return source.FileEntry{}, pickErr(files, fmt.Sprintf("file %d is empty", n))
 				}
 				return f, nil
 			}
 		}
-		return FileEntry{}, pickErr(files, fmt.Sprintf("no file with index %s", sel))
+		return source.FileEntry{}, pickErr(files, fmt.Sprintf("no file with index %s", sel))
 	}
 	pat := strings.ToLower(sel)
 	if _, err := path.Match(pat, ""); err != nil {
-		return FileEntry{}, fmt.Errorf("--file %q: %w", sel, err)
+		return source.FileEntry{}, fmt.Errorf("--file %q: %w", sel, err)
 	}
-	var best FileEntry
+	var best source.FileEntry
 	found := false
 	for _, f := range files {
 		p := strings.ToLower(f.Path)
@@ -102,13 +104,13 @@ func Pick(files []FileEntry, sel string) (FileEntry, error) {
 		}
 	}
 	if !found {
-		return FileEntry{}, pickErr(files, fmt.Sprintf("no non-empty file matches %q", sel))
+		return source.FileEntry{}, pickErr(files, fmt.Sprintf("no non-empty file matches %q", sel))
 	}
 	return best, nil
 }
 
 // pickBetter reports whether f (a sample if fs) beats best.
-func pickBetter(f FileEntry, fs bool, best FileEntry, bs bool) bool {
+func pickBetter(f source.FileEntry, fs bool, best source.FileEntry, bs bool) bool {
 	if fs != bs {
 		return bs
 	}
@@ -119,7 +121,7 @@ func pickBetter(f FileEntry, fs bool, best FileEntry, bs bool) bool {
 }
 
 // pickErr wraps ErrNoVideo with why, the files (up to pickListMax) and a hint.
-func pickErr(files []FileEntry, why string) error {
+func pickErr(files []source.FileEntry, why string) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s; the torrent has %d files:", why, len(files))
 	for i, f := range files {
@@ -149,14 +151,14 @@ func pickSize(n int64) string {
 // Playlist returns the playable videos, samples and empty files left out,
 // in natural order of their paths: digit runs compare as numbers, so
 // S01E02 comes before S01E10; other text compares case-insensitively.
-func Playlist(files []FileEntry) []FileEntry {
-	var out []FileEntry
+func Playlist(files []source.FileEntry) []source.FileEntry {
+	var out []source.FileEntry
 	for _, f := range files {
 		if pickPlayable(f) && !pickSample(f.Path) {
 			out = append(out, f)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b FileEntry) int {
+	slices.SortStableFunc(out, func(a, b source.FileEntry) int {
 		return cmp.Or(pickNatural(a.Path, b.Path), cmp.Compare(a.Path, b.Path), cmp.Compare(a.Index, b.Index))
 	})
 	return out
@@ -209,10 +211,10 @@ func pickRun(s string, digits bool) (run, rest string) {
 // videos, a subtitle in the subtitle folder belongs when it is in
 // Subs/<v's base name>/ or carries v's base name. Names compare
 // case-insensitively.
-func Subtitles(files []FileEntry, v FileEntry) []FileEntry {
+func Subtitles(files []source.FileEntry, v source.FileEntry) []source.FileEntry {
 	vdir, vbase := pickSplit(v.Path)
 	single := len(Playlist(files)) <= 1
-	var out []FileEntry
+	var out []source.FileEntry
 	for _, f := range files {
 		if !pickSubExts[strings.ToLower(path.Ext(f.Path))] {
 			continue

@@ -1,17 +1,23 @@
 package torrentutil
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/btstream/btstream/torrentutil/source"
 )
 
 // pickFiles makes FileEntries numbered in order from "path:size" pairs.
-func pickFiles(specs ...any) []FileEntry {
-	var out []FileEntry
+func pickFiles(specs ...any) []source.FileEntry {
+	var out []source.FileEntry
 	for i := 0; i < len(specs); i += 2 {
-		out = append(out, FileEntry{Index: len(out), Path: specs[i].(string), Size: int64(specs[i+1].(int))})
+		out = append(out, source.FileEntry{Index: len(out), Path: specs[i].(string), Size: int64(specs[i+1].(int))})
 	}
 	return out
 }
@@ -19,7 +25,7 @@ func pickFiles(specs ...any) []FileEntry {
 func TestPick(t *testing.T) {
 	tests := []struct {
 		name   string
-		files  []FileEntry
+		files  []source.FileEntry
 		sel    string
 		want   int    // index; -1 = error
 		phrase string // in the error
@@ -126,7 +132,7 @@ func TestSubtitles(t *testing.T) {
 	)
 	tests := []struct {
 		name  string
-		files []FileEntry
+		files []source.FileEntry
 		video int
 		want  []string
 	}{
@@ -148,4 +154,80 @@ func TestSubtitles(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestPickBadSources runs the bad .torrent fixtures that parse (see
+// source's TestBadSources) through Pick: each has nothing to play.
+func TestPickBadSources(t *testing.T) {
+	tests := []struct{ file, phrase string }{
+		{"zero-length-video.torrent", "none of the files is a non-empty video"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			s, err := source.Parse(context.Background(), filepath.Join("..", "testdata", "bad", tt.file), source.Options{})
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			info, err := s.Inspect()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := Pick(info.Files, ""); !errors.Is(err, ErrNoVideo) || !strings.Contains(err.Error(), tt.phrase) {
+				t.Fatalf("err = %v, want ErrNoVideo with %q", err, tt.phrase)
+			}
+		})
+	}
+}
+
+// FuzzPick checks that Pick, Playlist and Subtitles never panic on any file
+// list, and that the file Pick returns is one of the list. Seeds are the
+// file lists of the .torrent fixtures, good and bad, that parse.
+func FuzzPick(f *testing.F) {
+	good, _ := filepath.Glob(filepath.Join("..", "testdata", "*.torrent"))
+	bad, _ := filepath.Glob(filepath.Join("..", "testdata", "bad", "*.torrent"))
+	for _, p := range append(good, bad...) {
+		s, err := source.Parse(context.Background(), p, source.Options{})
+		if err != nil {
+			continue
+		}
+		info, err := s.Inspect()
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(encodeFiles(info.Files), "")
+		f.Add(encodeFiles(info.Files), "1")
+	}
+	f.Add(encodeFiles(pickFiles("Show/S01E01.mkv", 5, "Show/Subs/S01E01/en.srt", 1)), "*.mkv")
+	f.Fuzz(func(t *testing.T, list, sel string) {
+		files := decodeFiles(list)
+		got, err := Pick(files, sel)
+		if err == nil && !slices.Contains(files, got) {
+			t.Fatalf("Pick = %+v, not one of the files", got)
+		}
+		_ = Playlist(files)
+		if err == nil {
+			_ = Subtitles(files, got)
+		}
+	})
+}
+
+// encodeFiles writes files one a line, "size path", in index order.
+func encodeFiles(files []source.FileEntry) string {
+	var b strings.Builder
+	for _, f := range files {
+		fmt.Fprintf(&b, "%d %s\n", f.Size, f.Path)
+	}
+	return b.String()
+}
+
+// decodeFiles reads what encodeFiles writes, numbering the files by line;
+// a size that does not parse is 0.
+func decodeFiles(s string) []source.FileEntry {
+	var out []source.FileEntry
+	for i, line := range strings.Split(s, "\n") {
+		size, path, _ := strings.Cut(line, " ")
+		n, _ := strconv.ParseInt(size, 10, 64)
+		out = append(out, source.FileEntry{Index: i, Path: path, Size: n})
+	}
+	return out
 }

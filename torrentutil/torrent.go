@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/anacrolix/torrent"
+
+	"github.com/btstream/btstream/torrentutil/source"
 )
 
 // ErrNoMetadata means no peer delivered the torrent's metadata in time.
@@ -97,16 +99,16 @@ func (t *Torrent) WaitInfo(ctx context.Context, timeout time.Duration, report fu
 func (t *Torrent) InfoHash() string { return t.t.InfoHash().HexString() }
 
 // Info describes the torrent; it needs the metadata (WaitInfo).
-func (t *Torrent) Info() Info {
+func (t *Torrent) Info() source.Info {
 	mi := t.t.Metainfo()
-	return newInfo(t.t.Info(), t.t.InfoHash(), mi.UpvertedAnnounceList())
+	return source.Describe(t.t.Info(), t.t.InfoHash(), mi.UpvertedAnnounceList())
 }
 
 // Files lists the torrent's files; it needs the metadata (WaitInfo).
-func (t *Torrent) Files() []FileEntry { return t.Info().Files }
+func (t *Torrent) Files() []source.FileEntry { return t.Info().Files }
 
 // checkInfo validates metadata that came from peers.
-func (t *Torrent) checkInfo() error { return validateInfo(t.t.Info()) }
+func (t *Torrent) checkInfo() error { return source.ValidateInfo(t.t.Info()) }
 
 // AddPeers adds peers to dial, as host:port, while the torrent runs: a
 // peer that came back on a new port, or one the user names late. Like the

@@ -1,4 +1,4 @@
-package torrentutil
+package source
 
 import (
 	"bytes"
@@ -26,12 +26,12 @@ import (
 // the user gave: the input is at fault, not the network or the program.
 var ErrBadSource = errors.New("bad source")
 
-// sourceDefaultMax is the default cap on .torrent bodies: the library does
+// defaultMax is the default cap on .torrent bodies: the library does
 // not accept infos over 16 MiB anyway (maxMetadataSize).
-const sourceDefaultMax = 16 << 20
+const defaultMax = 16 << 20
 
-// SourceOptions configures ParseSource. The zero value is ready to use.
-type SourceOptions struct {
+// Options configures Parse. The zero value is ready to use.
+type Options struct {
 	// Stdin is read to EOF (or to the cap) when the source is "-"; ctx
 	// cannot interrupt that read. Nil means there is no standard input.
 	Stdin io.Reader
@@ -52,128 +52,128 @@ type Source struct {
 	ih     metainfo.Hash      // v1 infohash, never zero
 }
 
-// ParseSource parses arg, which is one of: a magnet URI (xt=urn:btih: as 40
+// Parse parses arg, which is one of: a magnet URI (xt=urn:btih: as 40
 // hex or 32 base32 characters; tr, ws, x.pe and dn are honoured; a btmh
 // beside the btih makes a hybrid, which is fine), an http(s) URL of a
 // .torrent, a bare 40-hex infohash in any case, "-" for a .torrent on
 // opts.Stdin, or a path to a .torrent file.
 //
-// A .torrent is checked with validateInfo before anything else uses it.
+// A .torrent is checked with ValidateInfo before anything else uses it.
 // Every failure caused by the input wraps ErrBadSource and names the
 // problem in one line. If ctx ends while a URL is fetched, the error wraps
 // ctx.Err() instead. Local inputs never touch the network.
-func ParseSource(ctx context.Context, arg string, opts SourceOptions) (*Source, error) {
+func Parse(ctx context.Context, arg string, opts Options) (*Source, error) {
 	max := opts.MaxTorrentSize
 	if max <= 0 {
-		max = sourceDefaultMax
+		max = defaultMax
 	}
 	trimmed := strings.TrimSpace(arg)
-	switch sourceKindOf(arg) {
-	case sourceEmpty:
+	switch kindOf(arg) {
+	case kindEmpty:
 		return nil, fmt.Errorf("%w: empty source", ErrBadSource)
-	case sourceStdin:
+	case kindStdin:
 		if opts.Stdin == nil {
-			return nil, sourceErr("standard input", errors.New("no standard input to read"))
+			return nil, bad("standard input", errors.New("no standard input to read"))
 		}
-		b, err := sourceRead(opts.Stdin, max)
+		b, err := readCapped(opts.Stdin, max)
 		if err != nil {
-			return nil, sourceErr("standard input", err)
+			return nil, bad("standard input", err)
 		}
-		return sourceFromTorrent("standard input", b)
-	case sourceMagnet:
-		return sourceFromMagnet(trimmed)
-	case sourceHash:
+		return fromTorrent("standard input", b)
+	case kindMagnet:
+		return fromMagnet(trimmed)
+	case kindHash:
 		var s Source
 		if _, err := hex.Decode(s.ih[:], []byte(trimmed)); err != nil {
-			return nil, sourceErr("infohash", err)
+			return nil, bad("infohash", err)
 		}
 		return &s, nil
-	case sourceURL:
-		return sourceFromURL(ctx, trimmed, opts.HTTPClient, max)
-	case sourceScheme:
-		return nil, sourceErr(strconv.Quote(sourceShort(trimmed)), errors.New("not a magnet URI, http(s) URL, infohash or .torrent path"))
+	case kindURL:
+		return fromURL(ctx, trimmed, opts.HTTPClient, max)
+	case kindScheme:
+		return nil, bad(strconv.Quote(short(trimmed)), errors.New("not a magnet URI, http(s) URL, infohash or .torrent path"))
 	}
-	return sourceFromFile(arg, max)
+	return fromFile(arg, max)
 }
 
-type sourceKind int
+type kind int
 
 const (
-	sourcePath sourceKind = iota
-	sourceEmpty
-	sourceStdin
-	sourceMagnet
-	sourceURL
-	sourceHash
-	sourceScheme // some other scheme: refused rather than taken for a path
+	kindPath kind = iota
+	kindEmpty
+	kindStdin
+	kindMagnet
+	kindURL
+	kindHash
+	kindScheme // some other scheme: refused rather than taken for a path
 )
 
 var (
-	sourceHexRE    = regexp.MustCompile(`^[0-9a-fA-F]{40}$`)
-	sourceSchemeRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]+:(//|\?)`)
+	hexRE    = regexp.MustCompile(`^[0-9a-fA-F]{40}$`)
+	schemeRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]+:(//|\?)`)
 )
 
-// sourceKindOf classifies arg without touching the filesystem or network.
-func sourceKindOf(arg string) sourceKind {
+// kindOf classifies arg without touching the filesystem or network.
+func kindOf(arg string) kind {
 	t := strings.TrimSpace(arg)
 	lower := strings.ToLower(t)
 	switch {
 	case t == "":
-		return sourceEmpty
+		return kindEmpty
 	case arg == "-":
-		return sourceStdin
+		return kindStdin
 	case strings.HasPrefix(lower, "magnet:"):
-		return sourceMagnet
+		return kindMagnet
 	case strings.HasPrefix(lower, "http://"), strings.HasPrefix(lower, "https://"):
-		return sourceURL
-	case sourceHexRE.MatchString(t):
-		return sourceHash
-	case sourceSchemeRE.MatchString(t):
-		return sourceScheme
+		return kindURL
+	case hexRE.MatchString(t):
+		return kindHash
+	case schemeRE.MatchString(t):
+		return kindScheme
 	}
-	return sourcePath
+	return kindPath
 }
 
-// sourceErr wraps ErrBadSource with what was read (label) and the problem.
-func sourceErr(label string, err error) error {
+// bad wraps ErrBadSource with what was read (label) and the problem.
+func bad(label string, err error) error {
 	return fmt.Errorf("%w: %s: %w", ErrBadSource, label, err)
 }
 
-// sourceShort shortens s for an error message.
-func sourceShort(s string) string {
+// short shortens s for an error message.
+func short(s string) string {
 	if len(s) > 60 {
 		return s[:57] + "..."
 	}
 	return s
 }
 
-func sourceFromFile(path string, max int64) (*Source, error) {
+func fromFile(path string, max int64) (*Source, error) {
 	label := strconv.Quote(path)
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
-		return nil, sourceErr(label, errors.New("no such file (not a magnet URI, URL or infohash either)"))
+		return nil, bad(label, errors.New("no such file (not a magnet URI, URL or infohash either)"))
 	case err != nil:
-		return nil, sourceErr(label, err)
+		return nil, bad(label, err)
 	case fi.IsDir():
-		return nil, sourceErr(label, errors.New("is a directory, not a .torrent file"))
+		return nil, bad(label, errors.New("is a directory, not a .torrent file"))
 	case fi.Mode().IsRegular() && fi.Size() > max:
-		return nil, sourceErr(label, fmt.Errorf("file is %d bytes, larger than the %d-byte cap for a .torrent", fi.Size(), max))
+		return nil, bad(label, fmt.Errorf("file is %d bytes, larger than the %d-byte cap for a .torrent", fi.Size(), max))
 	}
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, sourceErr(label, err)
+		return nil, bad(label, err)
 	}
 	defer f.Close()
-	b, err := sourceRead(f, max)
+	b, err := readCapped(f, max)
 	if err != nil {
-		return nil, sourceErr(label, err)
+		return nil, bad(label, err)
 	}
-	return sourceFromTorrent(label, b)
+	return fromTorrent(label, b)
 }
 
-// sourceRead reads r to the end, but never more than max+1 bytes.
-func sourceRead(r io.Reader, max int64) ([]byte, error) {
+// readCapped reads r to the end, but never more than max+1 bytes.
+func readCapped(r io.Reader, max int64) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, max+1))
 	if err != nil {
 		return nil, err
@@ -184,43 +184,43 @@ func sourceRead(r io.Reader, max int64) ([]byte, error) {
 	return b, nil
 }
 
-// sourceFromTorrent decodes and validates the bytes of a .torrent.
-func sourceFromTorrent(label string, b []byte) (*Source, error) {
-	if err := validateBencode(b); err != nil {
-		return nil, sourceErr(label, err)
+// fromTorrent decodes and validates the bytes of a .torrent.
+func fromTorrent(label string, b []byte) (*Source, error) {
+	if err := checkBencode(b); err != nil {
+		return nil, bad(label, err)
 	}
 	var mi metainfo.MetaInfo
 	if err := bencode.Unmarshal(bytes.TrimRight(b, " \t\r\n"), &mi); err != nil {
-		return nil, sourceErr(label, fmt.Errorf("wrong types in .torrent: %w", err))
+		return nil, bad(label, fmt.Errorf("wrong types in .torrent: %w", err))
 	}
 	if len(mi.InfoBytes) == 0 {
-		return nil, sourceErr(label, errors.New("no info dictionary"))
+		return nil, bad(label, errors.New("no info dictionary"))
 	}
 	info, err := mi.UnmarshalInfo()
 	if err != nil {
-		return nil, sourceErr(label, fmt.Errorf("wrong types in info dictionary: %w", err))
+		return nil, bad(label, fmt.Errorf("wrong types in info dictionary: %w", err))
 	}
-	if err := validateInfoErr(&info); err != nil {
-		return nil, sourceErr(label, err)
+	if err := checkInfo(&info); err != nil {
+		return nil, bad(label, err)
 	}
 	return &Source{mi: &mi, info: &info, ih: mi.HashInfoBytes()}, nil
 }
 
-// sourceFromMagnet checks a magnet URI with messages for people, then
+// fromMagnet checks a magnet URI with messages for people, then
 // leaves the parsing proper to the library.
-func sourceFromMagnet(uri string) (*Source, error) {
+func fromMagnet(uri string) (*Source, error) {
 	const label = "magnet"
 	u, err := url.Parse(uri)
 	if err != nil {
-		return nil, sourceErr(label, errors.New("not a valid URI"))
+		return nil, bad(label, errors.New("not a valid URI"))
 	}
 	q := u.Query()
 	var btih, btmh int
 	for _, xt := range q["xt"] {
 		if h, ok := strings.CutPrefix(xt, "urn:btih:"); ok {
 			btih++
-			if err := sourceCheckBtih(h); err != nil {
-				return nil, sourceErr(label, err)
+			if err := checkBtih(h); err != nil {
+				return nil, bad(label, err)
 			}
 		} else if strings.HasPrefix(xt, "urn:btmh:") {
 			btmh++
@@ -228,32 +228,32 @@ func sourceFromMagnet(uri string) (*Source, error) {
 	}
 	switch {
 	case btih == 0 && btmh > 0:
-		return nil, sourceErr(label, errV2Only)
+		return nil, bad(label, errV2Only)
 	case btih == 0:
-		return nil, sourceErr(label, errors.New("no xt=urn:btih: infohash"))
+		return nil, bad(label, errors.New("no xt=urn:btih: infohash"))
 	}
 	for _, pe := range q["x.pe"] {
 		host, port, err := net.SplitHostPort(pe)
 		if n, perr := strconv.ParseUint(port, 10, 16); err != nil || host == "" || perr != nil || n == 0 {
-			return nil, sourceErr(label, fmt.Errorf("bad x.pe peer address %q (want host:port)", pe))
+			return nil, bad(label, fmt.Errorf("bad x.pe peer address %q (want host:port)", pe))
 		}
 	}
 	for _, ws := range q["ws"] {
 		if w, err := url.Parse(ws); err != nil || (w.Scheme != "http" && w.Scheme != "https") || w.Host == "" {
-			return nil, sourceErr(label, fmt.Errorf("bad ws web seed %q (want an http(s) URL)", sourceShort(ws)))
+			return nil, bad(label, fmt.Errorf("bad ws web seed %q (want an http(s) URL)", short(ws)))
 		}
 	}
 	m, err := metainfo.ParseMagnetV2Uri(uri)
 	if err != nil {
-		return nil, sourceErr(label, err)
+		return nil, bad(label, err)
 	}
 	if !m.InfoHash.Ok { // unreachable after the checks above; never hand the library a zero hash
-		return nil, sourceErr(label, errors.New("no xt=urn:btih: infohash"))
+		return nil, bad(label, errors.New("no xt=urn:btih: infohash"))
 	}
 	return &Source{magnet: uri, ih: m.InfoHash.Value}, nil
 }
 
-func sourceCheckBtih(h string) error {
+func checkBtih(h string) error {
 	switch len(h) {
 	case 40:
 		if _, err := hex.DecodeString(h); err != nil {
@@ -282,18 +282,18 @@ func (s *Source) Inspect() (Info, error) {
 	if s.info == nil {
 		return Info{}, errors.New("no metadata yet: a magnet or infohash needs peers to get it")
 	}
-	return newInfo(s.info, s.ih, s.mi.UpvertedAnnounceList()), nil
+	return Describe(s.info, s.ih, s.mi.UpvertedAnnounceList()), nil
 }
 
-// spec is what the client adds: the info bytes when known, trackers (a
+// Spec is what torrentutil's client adds: the info bytes when known, trackers (a
 // magnet's tr as one tier), web seeds, x.pe peers and the display name.
 // Magnet xs/as sources are dropped: the library would fetch a .torrent over
-// HTTP and use it without validateInfo. A fresh spec is built per call.
-func (s *Source) spec() *torrent.TorrentSpec {
+// HTTP and use it without ValidateInfo. A fresh spec is built per call.
+func (s *Source) Spec() *torrent.TorrentSpec {
 	var spec *torrent.TorrentSpec
 	switch {
 	case s.mi != nil:
-		// The info was decoded in ParseSource; the spec is complete even on error.
+		// The info was decoded in Parse; the spec is complete even on error.
 		spec, _ = torrent.TorrentSpecFromMetaInfoErr(s.mi)
 	case s.magnet != "":
 		if m, err := torrent.TorrentSpecFromMagnetUri(s.magnet); err == nil {
@@ -304,7 +304,7 @@ func (s *Source) spec() *torrent.TorrentSpec {
 			}
 		}
 	}
-	if spec == nil { // a bare infohash (a magnet error was ruled out by ParseSource)
+	if spec == nil { // a bare infohash (a magnet error was ruled out by Parse)
 		spec = &torrent.TorrentSpec{}
 	}
 	// The caller may append; never let that reach the MetaInfo's arrays.

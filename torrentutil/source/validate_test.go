@@ -1,4 +1,4 @@
-package torrentutil
+package source
 
 import (
 	"bytes"
@@ -16,9 +16,9 @@ import (
 	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
-// validateHybrid is a hybrid info: a v1 file list with a BEP 47 padding
+// hybridInfo is a hybrid info: a v1 file list with a BEP 47 padding
 // file, and the matching v2 file tree.
-func validateHybrid() metainfo.Info {
+func hybridInfo() metainfo.Info {
 	root := strings.Repeat("r", 32)
 	return metainfo.Info{
 		Name: "Show", PieceLength: 16 << 10, MetaVersion: 2,
@@ -35,7 +35,7 @@ func validateHybrid() metainfo.Info {
 	}
 }
 
-func validatePadded(names ...string) metainfo.Info {
+func paddedInfo(names ...string) metainfo.Info {
 	info := metainfo.Info{Name: "Show", PieceLength: 16 << 10}
 	for i, n := range names {
 		fi := metainfo.FileInfo{Path: strings.Split(n, "/"), Length: 100}
@@ -59,74 +59,74 @@ func TestValidateInfo(t *testing.T) {
 		info   func() metainfo.Info
 		phrase string // "" = valid
 	}{
-		{"hybrid", validateHybrid, ""},
+		{"hybrid", hybridInfo, ""},
 		{"hybrid whose v2 tree needs other pieces", func() metainfo.Info {
-			i := validateHybrid()
+			i := hybridInfo()
 			i.FileTree.Dir["b.srt"] = metainfo.FileTree{File: metainfo.FileTreeFile{Length: 40000, PiecesRoot: strings.Repeat("r", 32)}}
 			return i
 		}, "v2 file tree needs 5 pieces but v1 has 3"},
 		{"hybrid with an evil v2 path", func() metainfo.Info {
-			i := validateHybrid()
+			i := hybridInfo()
 			i.FileTree.Dir[".."] = i.FileTree.Dir["b.srt"]
 			delete(i.FileTree.Dir, "b.srt")
 			return i
 		}, `file tree: path component ".."`},
 		{"padding files may share a path", func() metainfo.Info {
-			return validatePadded("a.mkv", ".pad/16284", "b.mkv", ".pad/16284", "c.mkv")
+			return paddedInfo("a.mkv", ".pad/16284", "b.mkv", ".pad/16284", "c.mkv")
 		}, ""},
 		{"padding file on a real file's path", func() metainfo.Info {
-			return validatePadded("a.mkv", "A.MKV")
+			return paddedInfo("a.mkv", "A.MKV")
 		}, "differ only in case"},
 		{"padding file as a real file's folder", func() metainfo.Info {
-			return validatePadded(".pad", "a.mkv", ".pad/a.mkv")
+			return paddedInfo(".pad", "a.mkv", ".pad/a.mkv")
 		}, "both a file and a directory"},
 		{"real file as a padding file's folder", func() metainfo.Info {
-			i := validatePadded("x", "x/y")
+			i := paddedInfo("x", "x/y")
 			i.Files[1].Attr = "p"
 			return i
 		}, "both a file and a directory"},
 		{"both length and files", func() metainfo.Info {
-			i := validatePadded("a.mkv")
+			i := paddedInfo("a.mkv")
 			i.Length = 5
 			return i
 		}, "both length and files"},
 		{"evil name.utf-8", func() metainfo.Info {
-			i := validatePadded("a.mkv")
+			i := paddedInfo("a.mkv")
 			i.NameUtf8 = ".."
 			return i
 		}, `torrent name: path component ".."`},
 		{"evil name under a good name.utf-8", func() metainfo.Info {
-			i := validatePadded("a.mkv")
+			i := paddedInfo("a.mkv")
 			i.Name, i.NameUtf8 = "a/b", "ok"
 			return i
 		}, "torrent name: path separator"},
 		{"evil path.utf-8", func() metainfo.Info {
-			i := validatePadded("a.mkv")
+			i := paddedInfo("a.mkv")
 			i.Files[0].PathUtf8 = []string{"..", "x"}
 			return i
 		}, `file 0: path component ".."`},
 		{"drive letter as the name", func() metainfo.Info {
-			i := validatePadded("a.mkv")
+			i := paddedInfo("a.mkv")
 			i.Name = "c:"
 			return i
 		}, "drive letter"},
-		{"drive-like later component is fine", func() metainfo.Info { return validatePadded("dir/c:x.mkv") }, ""},
+		{"drive-like later component is fine", func() metainfo.Info { return paddedInfo("dir/c:x.mkv") }, ""},
 		{"path over 4096 bytes", func() metainfo.Info {
-			return validatePadded(strings.TrimSuffix(strings.Repeat(strings.Repeat("d", 200)+"/", 21), "/"))
+			return paddedInfo(strings.TrimSuffix(strings.Repeat(strings.Repeat("d", 200)+"/", 21), "/"))
 		}, "longer than 4096 bytes"},
 		{"negative piece length", func() metainfo.Info {
-			i := validatePadded("a.mkv")
+			i := paddedInfo("a.mkv")
 			i.PieceLength = -1
 			return i
 		}, "piece length is -1"},
 		{"multi-file with no path", func() metainfo.Info {
-			i := validatePadded("a.mkv")
+			i := paddedInfo("a.mkv")
 			i.Files[0].Path = nil
 			return i
 		}, "file 0: empty path"},
 		{"v2 file tree over the file limit", func() metainfo.Info {
-			i := validateHybrid()
-			for n := range validateMaxFiles {
+			i := hybridInfo()
+			for n := range maxFiles {
 				i.FileTree.Dir[fmt.Sprintf("f%05d", n)] = metainfo.FileTree{}
 			}
 			return i
@@ -135,14 +135,14 @@ func TestValidateInfo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			info := tt.info()
-			err := validateInfo(&info)
+			err := ValidateInfo(&info)
 			if tt.phrase == "" {
 				if err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			sourceCheckErr(t, err, ErrBadSource, tt.phrase)
+			checkErr(t, err, ErrBadSource, tt.phrase)
 		})
 	}
 }
@@ -155,8 +155,8 @@ func TestValidateBencode(t *testing.T) {
 	}{
 		{"de", ""},
 		{"d1:ai-12e1:bl0:ee \r\n", ""},
-		{nest(validateMaxDepth), ""},
-		{nest(validateMaxDepth + 1), "nested deeper than 32"},
+		{nest(maxDepth), ""},
+		{nest(maxDepth + 1), "nested deeper than 32"},
 		{"", "empty"},
 		{"d", "truncated"},
 		{"d1:a", "truncated"},
@@ -172,21 +172,21 @@ func TestValidateBencode(t *testing.T) {
 		{"  <html>", "HTML page"},
 	}
 	for _, tt := range tests {
-		err := validateBencode([]byte(tt.in))
+		err := checkBencode([]byte(tt.in))
 		if tt.phrase == "" {
 			if err != nil {
-				t.Errorf("validateBencode(%.30q) = %v", tt.in, err)
+				t.Errorf("checkBencode(%.30q) = %v", tt.in, err)
 			}
 			continue
 		}
 		if err == nil || !strings.Contains(err.Error(), tt.phrase) {
-			t.Errorf("validateBencode(%.30q) = %v, want %q", tt.in, err, tt.phrase)
+			t.Errorf("checkBencode(%.30q) = %v, want %q", tt.in, err, tt.phrase)
 		}
 	}
 }
 
-// validateClient is a real torrent client that sends nothing beyond loopback.
-func validateClient(t testing.TB) *torrent.Client {
+// loopbackClient is a real torrent client that sends nothing beyond loopback.
+func loopbackClient(t testing.TB) *torrent.Client {
 	t.Helper()
 	cl, err := torrent.NewClient(torrenttest.ClientConfig(t))
 	if err != nil {
@@ -197,11 +197,11 @@ func validateClient(t testing.TB) *torrent.Client {
 }
 
 // TestV2OnlyNeverReachesTheLibrary proves the guard: v2-only inputs are
-// refused by ParseSource, so nothing reaches AddTorrentSpec, and the same
+// refused by Parse, so nothing reaches AddTorrentSpec, and the same
 // inputs handed to the library directly make v1.61.0 panic.
 func TestV2OnlyNeverReachesTheLibrary(t *testing.T) {
-	cl := validateClient(t)
-	v2File := filepath.Join("..", "testdata", "bad", "v2-only.torrent")
+	cl := loopbackClient(t)
+	v2File := filepath.Join("..", "..", "testdata", "bad", "v2-only.torrent")
 	v2Magnet := "magnet:?xt=urn:btmh:1220d8dd32ac93357c368556af3ac1d95c9d76bd0dff6fa9833ecdac3d53134efabb"
 	librarySpec := map[string]func() (*torrent.TorrentSpec, error){
 		v2File: func() (*torrent.TorrentSpec, error) {
@@ -214,20 +214,20 @@ func TestV2OnlyNeverReachesTheLibrary(t *testing.T) {
 		v2Magnet: func() (*torrent.TorrentSpec, error) { return torrent.TorrentSpecFromMagnetUri(v2Magnet) },
 	}
 	for arg, libSpec := range librarySpec {
-		s, err := ParseSource(context.Background(), arg, SourceOptions{})
+		s, err := Parse(context.Background(), arg, Options{})
 		if err == nil {
-			if _, _, err := cl.AddTorrentSpec(s.spec()); err != nil {
+			if _, _, err := cl.AddTorrentSpec(s.Spec()); err != nil {
 				t.Error(err)
 			}
 			t.Fatalf("%s passed validation", arg)
 		}
-		sourceCheckErr(t, err, ErrBadSource, "v2-only torrents are not supported")
+		checkErr(t, err, ErrBadSource, "v2-only torrents are not supported")
 
 		spec, err := libSpec()
 		if err != nil {
 			t.Fatal(err)
 		}
-		if p := validateAddRecover(cl, spec); p == nil {
+		if p := addRecover(cl, spec); p == nil {
 			t.Logf("%s: the library no longer panics on v2-only input; the guard may be relaxed", arg)
 		} else {
 			t.Logf("%s: without the guard the library panics: %v", arg, p)
@@ -238,9 +238,9 @@ func TestV2OnlyNeverReachesTheLibrary(t *testing.T) {
 	}
 }
 
-// validateAddRecover adds spec and returns what the library panicked with.
+// addRecover adds spec and returns what the library panicked with.
 // v1.61.0 panics before taking the client lock, so the client stays usable.
-func validateAddRecover(cl *torrent.Client, spec *torrent.TorrentSpec) (p any) {
+func addRecover(cl *torrent.Client, spec *torrent.TorrentSpec) (p any) {
 	defer func() { p = recover() }()
 	if t, _, err := cl.AddTorrentSpec(spec); err == nil {
 		t.Drop()
@@ -248,16 +248,16 @@ func validateAddRecover(cl *torrent.Client, spec *torrent.TorrentSpec) (p any) {
 	return nil
 }
 
-// FuzzValidateInfo feeds bencoded info dictionaries to validateInfo; what
-// it accepts must be safe for the library's helpers and newInfo.
+// FuzzValidateInfo feeds bencoded info dictionaries to ValidateInfo; what
+// it accepts must be safe for the library's helpers and Describe.
 func FuzzValidateInfo(f *testing.F) {
-	for _, g := range sourceGood {
+	for _, g := range goodFixtures {
 		var mi metainfo.MetaInfo
 		if err := bencode.Unmarshal(g.build(f), &mi); err == nil {
 			f.Add([]byte(mi.InfoBytes))
 		}
 	}
-	for _, b := range badsourceFixtures {
+	for _, b := range badFixtures {
 		if !b.runtime {
 			var mi metainfo.MetaInfo
 			if err := bencode.Unmarshal(bytes.TrimSpace(b.build(f)), &mi); err == nil && len(mi.InfoBytes) > 0 {
@@ -266,26 +266,26 @@ func FuzzValidateInfo(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if validateBencode(b) != nil {
+		if checkBencode(b) != nil {
 			return
 		}
 		var info metainfo.Info
 		if bencode.Unmarshal(b, &info) != nil {
 			return
 		}
-		if err := validateInfo(&info); err != nil {
+		if err := ValidateInfo(&info); err != nil {
 			if !errors.Is(err, ErrBadSource) {
 				t.Fatalf("error %v does not wrap ErrBadSource", err)
 			}
 			return
 		}
-		validateExercise(t, &info)
+		exercise(t, &info)
 	})
 }
 
-// validateExercise runs what the library does with a new info, to show
-// that an accepted info cannot make it panic.
-func validateExercise(t *testing.T, info *metainfo.Info) {
+// exercise runs what the library and Describe do with a new info, to
+// show that an accepted info cannot make them panic.
+func exercise(t *testing.T, info *metainfo.Info) {
 	t.Helper()
 	n := info.NumPieces()
 	if n > 0 {
@@ -293,10 +293,9 @@ func validateExercise(t *testing.T, info *metainfo.Info) {
 		_ = info.Piece(n - 1).V1Hash()
 	}
 	_ = info.FileSegmentsIndex()
-	in := newInfo(info, metainfo.HashBytes([]byte("x")), nil)
+	in := Describe(info, metainfo.HashBytes([]byte("x")), nil)
 	if len(in.Files) == 0 && info.TotalLength() > 0 {
 		t.Errorf("no files listed for %d bytes", info.TotalLength())
 	}
-	_, _ = Pick(in.Files, "")
-	_ = Playlist(in.Files)
+	// What the file picker does with the list is pick's FuzzPick.
 }

@@ -1,4 +1,4 @@
-package torrentutil
+package source
 
 import (
 	"context"
@@ -12,26 +12,26 @@ import (
 	"time"
 )
 
-// fetchTimeout bounds the whole request when SourceOptions.HTTPClient is nil.
+// fetchTimeout bounds the whole request when Options.HTTPClient is nil.
 const fetchTimeout = 30 * time.Second
 
-// sourceFromURL downloads a .torrent over http(s) and parses it. The body is
+// fromURL downloads a .torrent over http(s) and parses it. The body is
 // capped at max bytes and the request ends with ctx. Errors name the URL
 // without its query, which often carries a private tracker's passkey.
-func sourceFromURL(ctx context.Context, raw string, client *http.Client, max int64) (*Source, error) {
+func fromURL(ctx context.Context, raw string, client *http.Client, max int64) (*Source, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return nil, sourceErr(strconv.Quote(sourceShort(raw)), errors.New("not a valid URL"))
+		return nil, bad(strconv.Quote(short(raw)), errors.New("not a valid URL"))
 	}
 	label := strconv.Quote((&url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}).String())
 	b, err := fetchTorrent(ctx, u, client, max)
 	switch {
 	case err == nil:
-		return sourceFromTorrent(label, b)
+		return fromTorrent(label, b)
 	case ctx.Err() != nil:
 		return nil, fmt.Errorf("fetch %s: %w", label, ctx.Err())
 	default:
-		return nil, sourceErr(label, err)
+		return nil, bad(label, err)
 	}
 }
 
@@ -60,7 +60,7 @@ func fetchTorrent(ctx context.Context, u *url.URL, client *http.Client, max int6
 	if resp.ContentLength > max {
 		return nil, fmt.Errorf("body is %d bytes, larger than the %d-byte cap for a .torrent", resp.ContentLength, max)
 	}
-	b, err := sourceRead(resp.Body, max)
+	b, err := readCapped(resp.Body, max)
 	if err != nil {
 		return nil, fetchErr(err)
 	}

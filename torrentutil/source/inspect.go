@@ -1,4 +1,4 @@
-package torrentutil
+package source
 
 import (
 	"strings"
@@ -33,17 +33,17 @@ type FileEntry struct {
 	Size int64  `json:"size"`
 }
 
-// newInfo describes info, whose v1 infohash is ih, with the given tracker
+// Describe describes info, whose v1 infohash is ih, with the given tracker
 // tiers. It is the one builder for both .torrent sources and magnets once
-// the client has the metadata; info must have passed validateInfo.
-func newInfo(info *metainfo.Info, ih metainfo.Hash, trackers [][]string) Info {
+// the client has the metadata; info must have passed ValidateInfo.
+func Describe(info *metainfo.Info, ih metainfo.Hash, trackers [][]string) Info {
 	out := Info{
 		Name:        info.BestName(),
 		InfoHash:    ih.HexString(),
 		PieceLength: info.PieceLength,
 		Pieces:      info.NumPieces(),
 		Files:       []FileEntry{},
-		Trackers:    inspectTrackers(trackers),
+		Trackers:    flattenTrackers(trackers),
 	}
 	i := 0
 	for fi := range info.UpvertedFilesIter() {
@@ -57,8 +57,8 @@ func newInfo(info *metainfo.Info, ih metainfo.Hash, trackers [][]string) Info {
 	return out
 }
 
-// inspectTrackers flattens tracker tiers, dropping empties and duplicates.
-func inspectTrackers(tiers [][]string) []string {
+// flattenTrackers flattens tracker tiers, dropping empties and duplicates.
+func flattenTrackers(tiers [][]string) []string {
 	out := []string{}
 	seen := make(map[string]bool)
 	for _, tier := range tiers {

@@ -1,4 +1,4 @@
-package torrentutil
+package source
 
 import (
 	"bytes"
@@ -12,19 +12,19 @@ import (
 
 // Limits on metainfo from strangers. Nothing legitimate comes near them.
 const (
-	validateMaxPieceLength = 64 << 20
-	validateMaxTotal       = 1 << 50
-	validateMaxFiles       = 50_000
-	validateMaxComponent   = 255
-	validateMaxPath        = 4096
-	// validateMaxPieces is how many SHA-1 hashes fit in the 16 MiB info the
+	maxPieceLength = 64 << 20
+	maxTotal       = 1 << 50
+	maxFiles       = 50_000
+	maxComponent   = 255
+	maxPath        = 4096
+	// maxPieces is how many SHA-1 hashes fit in the 16 MiB info the
 	// library accepts (maxMetadataSize in anacrolix/torrent global.go).
-	validateMaxPieces = 16 << 20 / 20
+	maxPieces = 16 << 20 / 20
 )
 
 var errV2Only = errors.New("v2-only torrents are not supported (v1.61 limitation); use a hybrid or v1 torrent")
 
-// validateInfo checks metainfo from strangers before anything uses it: the
+// ValidateInfo checks metainfo from strangers before anything uses it: the
 // library, the storage or the file picker. The v2-only check comes first
 // because anacrolix/torrent v1.61.0 panics on a zero v1 infohash. The rest
 // makes sure that every file lands at a distinct path inside the data
@@ -32,14 +32,14 @@ var errV2Only = errors.New("v2-only torrents are not supported (v1.61 limitation
 // the library index out of range or divide by zero. Files whose paths
 // differ only in case are refused: they would share one file on macOS and
 // Windows and corrupt each other. The error wraps ErrBadSource.
-func validateInfo(info *metainfo.Info) error {
-	if err := validateInfoErr(info); err != nil {
+func ValidateInfo(info *metainfo.Info) error {
+	if err := checkInfo(info); err != nil {
 		return fmt.Errorf("%w: %w", ErrBadSource, err)
 	}
 	return nil
 }
 
-func validateInfoErr(info *metainfo.Info) error {
+func checkInfo(info *metainfo.Info) error {
 	if !info.HasV1() {
 		return errV2Only
 	}
@@ -47,27 +47,27 @@ func validateInfoErr(info *metainfo.Info) error {
 	switch {
 	case pl <= 0:
 		return fmt.Errorf("piece length is %d", pl)
-	case pl > validateMaxPieceLength:
+	case pl > maxPieceLength:
 		return fmt.Errorf("piece length %d is over 64 MiB", pl)
 	case len(info.Pieces)%20 != 0:
 		return fmt.Errorf("pieces field is %d bytes, not a multiple of 20", len(info.Pieces))
 	case info.Length != 0 && len(info.Files) != 0:
 		return errors.New("info has both length and files")
 	}
-	if err := validateName(info); err != nil {
+	if err := checkName(info); err != nil {
 		return err
 	}
-	if len(info.Files) > validateMaxFiles {
-		return fmt.Errorf("%d files (at most %d allowed)", len(info.Files), validateMaxFiles)
+	if len(info.Files) > maxFiles {
+		return fmt.Errorf("%d files (at most %d allowed)", len(info.Files), maxFiles)
 	}
-	v1Total, err := validateV1Files(info)
+	v1Total, err := checkV1Files(info)
 	if err != nil {
 		return err
 	}
 	want := (v1Total + pl - 1) / pl
 	have := int64(len(info.Pieces) / 20)
-	if want > validateMaxPieces {
-		return fmt.Errorf("torrent claims %d pieces; at most %d fit in a 16 MiB info", want, validateMaxPieces)
+	if want > maxPieces {
+		return fmt.Errorf("torrent claims %d pieces; at most %d fit in a 16 MiB info", want, maxPieces)
 	}
 	if want != have {
 		return fmt.Errorf("piece count %d is inconsistent with total length %d (%d pieces of %d bytes)", have, v1Total, want, pl)
@@ -75,43 +75,43 @@ func validateInfoErr(info *metainfo.Info) error {
 	if info.HasV2() {
 		// Hybrid: the library takes the file list and piece count from the v2
 		// file tree, and the hashes from the v1 pieces; they must agree.
-		if err := validateFileTree(info); err != nil {
+		if err := checkFileTree(info); err != nil {
 			return err
 		}
 		if n := info.NumPieces(); int64(n) != have {
 			return fmt.Errorf("v2 file tree needs %d pieces but v1 has %d", n, have)
 		}
 	}
-	return validatePaths(info)
+	return checkPaths(info)
 }
 
-// validateName checks the torrent name, which is the file name of a
+// checkName checks the torrent name, which is the file name of a
 // single-file torrent and the top directory of a multi-file one.
-func validateName(info *metainfo.Info) error {
-	if err := validateComponent(info.BestName(), true); err != nil {
+func checkName(info *metainfo.Info) error {
+	if err := checkComponent(info.BestName(), true); err != nil {
 		return fmt.Errorf("torrent name: %w", err)
 	}
 	if info.NameUtf8 != "" && info.Name != "" {
-		if err := validateComponent(info.Name, true); err != nil {
+		if err := checkComponent(info.Name, true); err != nil {
 			return fmt.Errorf("torrent name: %w", err)
 		}
 	}
 	return nil
 }
 
-// validateV1Files checks lengths and path components of the v1 file list
+// checkV1Files checks lengths and path components of the v1 file list
 // (padding files included, as they take space in the pieces) and returns
 // the v1 total length.
-func validateV1Files(info *metainfo.Info) (int64, error) {
+func checkV1Files(info *metainfo.Info) (int64, error) {
 	if len(info.Files) == 0 {
-		if info.Length < 0 || info.Length > validateMaxTotal {
+		if info.Length < 0 || info.Length > maxTotal {
 			return 0, fmt.Errorf("length %d is out of range", info.Length)
 		}
 		return info.Length, nil
 	}
 	var total int64
 	for i, fi := range info.Files {
-		if fi.Length < 0 || fi.Length > validateMaxTotal-total {
+		if fi.Length < 0 || fi.Length > maxTotal-total {
 			return 0, fmt.Errorf("file %d: length %d is out of range (total must stay under 1 PiB)", i, fi.Length)
 		}
 		total += fi.Length
@@ -120,7 +120,7 @@ func validateV1Files(info *metainfo.Info) (int64, error) {
 		}
 		for _, p := range [][]string{fi.Path, fi.PathUtf8} {
 			for j, c := range p {
-				if err := validateComponent(c, j == 0); err != nil {
+				if err := checkComponent(c, j == 0); err != nil {
 					return 0, fmt.Errorf("file %d: %w", i, err)
 				}
 			}
@@ -129,22 +129,22 @@ func validateV1Files(info *metainfo.Info) (int64, error) {
 	return total, nil
 }
 
-// validateFileTree checks a v2 file tree before the library walks it: the
+// checkFileTree checks a v2 file tree before the library walks it: the
 // library panics on a pieces root that is not 32 bytes.
-func validateFileTree(info *metainfo.Info) error {
+func checkFileTree(info *metainfo.Info) error {
 	n := 0
 	var walk func(path []string, ft *metainfo.FileTree) error
 	walk = func(path []string, ft *metainfo.FileTree) error {
 		if !ft.IsDir() {
 			n++
-			if n > validateMaxFiles {
-				return fmt.Errorf("more than %d files", validateMaxFiles)
+			if n > maxFiles {
+				return fmt.Errorf("more than %d files", maxFiles)
 			}
 			f := ft.File
 			if r := len(f.PiecesRoot); r != 0 && r != 32 {
 				return fmt.Errorf("file %q: pieces root is %d bytes, not 32", strings.Join(path, "/"), r)
 			}
-			if f.Length < 0 || f.Length > validateMaxTotal {
+			if f.Length < 0 || f.Length > maxTotal {
 				return fmt.Errorf("file %q: length %d is out of range", strings.Join(path, "/"), f.Length)
 			}
 			return nil
@@ -156,7 +156,7 @@ func validateFileTree(info *metainfo.Info) error {
 				}
 			}
 		}) {
-			if err := validateComponent(k, len(path) == 0); err != nil {
+			if err := checkComponent(k, len(path) == 0); err != nil {
 				return fmt.Errorf("file tree: %w", err)
 			}
 			sub := ft.Dir[k]
@@ -172,20 +172,20 @@ func validateFileTree(info *metainfo.Info) error {
 	return walk(nil, &info.FileTree)
 }
 
-// validatePaths makes sure no two files land on the same path, even on a
+// checkPaths makes sure no two files land on the same path, even on a
 // case-insensitive filesystem, and that no file is also a directory of
 // another. It checks the paths the storage uses (BestName/BestPath).
 // BEP 47 padding files may share a path with each other (".pad/16384" is
 // common and they hold only zeros) but not with a real file.
-func validatePaths(info *metainfo.Info) error {
+func checkPaths(info *metainfo.Info) error {
 	name := info.BestName()
 	files := make(map[string]string) // folded path -> path
 	pads := make(map[string]string)
 	dirs := make(map[string]string) // folded dir -> a file under it
 	for fi := range info.UpvertedFilesIter() {
 		p := strings.Join(append([]string{name}, fi.BestPath()...), "/")
-		if len(p) > validateMaxPath {
-			return fmt.Errorf("path %.40q... is longer than %d bytes", p, validateMaxPath)
+		if len(p) > maxPath {
+			return fmt.Errorf("path %.40q... is longer than %d bytes", p, maxPath)
 		}
 		key := strings.ToLower(p)
 		pad := strings.Contains(fi.Attr, "p")
@@ -227,8 +227,8 @@ func validatePaths(info *metainfo.Info) error {
 	return nil
 }
 
-// validateComponent checks one path component (or the torrent name).
-func validateComponent(c string, first bool) error {
+// checkComponent checks one path component (or the torrent name).
+func checkComponent(c string, first bool) error {
 	switch {
 	case c == "":
 		return errors.New("empty path component")
@@ -238,24 +238,24 @@ func validateComponent(c string, first bool) error {
 		return fmt.Errorf("NUL byte in path component %q", c)
 	case strings.ContainsAny(c, `/\`):
 		return fmt.Errorf("path separator in component %q (absolute or nested path)", c)
-	case len(c) > validateMaxComponent:
-		return fmt.Errorf("path component %.40q... is %d bytes (at most %d)", c, len(c), validateMaxComponent)
+	case len(c) > maxComponent:
+		return fmt.Errorf("path component %.40q... is %d bytes (at most %d)", c, len(c), maxComponent)
 	case first && len(c) >= 2 && c[1] == ':' && ('a' <= c[0]|0x20 && c[0]|0x20 <= 'z'):
 		return fmt.Errorf("path starts with a drive letter %q", c[:2])
 	}
 	return nil
 }
 
-// validateMaxDepth bounds bencode nesting. The library's v2 file tree
+// maxDepth bounds bencode nesting. The library's v2 file tree
 // decoder re-parses every subtree at every level, so a deep tree costs
 // depth×size: a 400 KB chain of nested dictionaries takes minutes.
 // A v1 info is 5 deep; 32 leaves room for v2 paths of ~27 components.
-const validateMaxDepth = 32
+const maxDepth = 32
 
-// validateBencode checks, without recursion, that b holds exactly one
-// bencoded dictionary nested at most validateMaxDepth deep, followed by
+// checkBencode checks, without recursion, that b holds exactly one
+// bencoded dictionary nested at most maxDepth deep, followed by
 // nothing but ASCII whitespace. It runs before any decoder sees b.
-func validateBencode(b []byte) error {
+func checkBencode(b []byte) error {
 	if len(b) == 0 {
 		return errors.New("empty")
 	}
@@ -274,8 +274,8 @@ func validateBencode(b []byte) error {
 		switch c := b[i]; {
 		case c == 'd' || c == 'l':
 			depth++
-			if depth > validateMaxDepth {
-				return fmt.Errorf("bencode nested deeper than %d levels", validateMaxDepth)
+			if depth > maxDepth {
+				return fmt.Errorf("bencode nested deeper than %d levels", maxDepth)
 			}
 			i++
 		case c == 'e':

@@ -1,4 +1,4 @@
-package torrentutil
+package source
 
 import (
 	"context"
@@ -29,7 +29,7 @@ func TestInspectFixtures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			s, err := ParseSource(context.Background(), filepath.Join("..", "testdata", tt.file), SourceOptions{})
+			s, err := Parse(context.Background(), filepath.Join("..", "..", "testdata", tt.file), Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -47,7 +47,7 @@ func TestInspectFixtures(t *testing.T) {
 			if want := (total + in.PieceLength - 1) / in.PieceLength; int64(in.Pieces) != want {
 				t.Errorf("Pieces = %d, want %d", in.Pieces, want)
 			}
-			if !slices.Equal(in.Trackers, []string{sourceTracker}) {
+			if !slices.Equal(in.Trackers, []string{fixtureTracker}) {
 				t.Errorf("Trackers = %q", in.Trackers)
 			}
 			m, err := metainfo.ParseMagnetUri(in.Magnet)
@@ -59,7 +59,7 @@ func TestInspectFixtures(t *testing.T) {
 }
 
 func TestInspectWithoutInfo(t *testing.T) {
-	s, err := ParseSource(context.Background(), sourceGoodMagnets[0], SourceOptions{})
+	s, err := Parse(context.Background(), goodMagnets[0], Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func TestInspectWithoutInfo(t *testing.T) {
 }
 
 func TestInspectJSON(t *testing.T) {
-	b, err := json.Marshal(newInfo(&metainfo.Info{Name: "x", PieceLength: 16384, Length: 1, Pieces: make([]byte, 20)}, metainfo.Hash{}, [][]string{{"a", ""}, {"a", "b"}}))
+	b, err := json.Marshal(Describe(&metainfo.Info{Name: "x", PieceLength: 16384, Length: 1, Pieces: make([]byte, 20)}, metainfo.Hash{}, [][]string{{"a", ""}, {"a", "b"}}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,12 +85,12 @@ func TestInspectJSON(t *testing.T) {
 // that every FileEntry's Index, Path and Size name the same file as the
 // library's Torrent.Files(), padding files and hybrids included.
 func TestInspectMatchesLibraryFiles(t *testing.T) {
-	cl := validateClient(t)
+	cl := loopbackClient(t)
 	infos := map[string]metainfo.Info{
-		"v1 with padding": validatePadded("a.mkv", ".pad/16284", "b.mkv", ".pad/16284", "c.mkv"),
-		"hybrid":          validateHybrid(),
+		"v1 with padding": paddedInfo("a.mkv", ".pad/16284", "b.mkv", ".pad/16284", "c.mkv"),
+		"hybrid":          hybridInfo(),
 	}
-	for _, g := range sourceGood {
+	for _, g := range goodFixtures {
 		var mi metainfo.MetaInfo
 		if err := bencode.Unmarshal(g.build(t), &mi); err != nil {
 			t.Fatal(err)
@@ -103,7 +103,7 @@ func TestInspectMatchesLibraryFiles(t *testing.T) {
 	}
 	for name, info := range infos {
 		t.Run(name, func(t *testing.T) {
-			if err := validateInfo(&info); err != nil {
+			if err := ValidateInfo(&info); err != nil {
 				t.Fatal(err)
 			}
 			ib, err := bencode.Marshal(&info)
@@ -121,7 +121,7 @@ func TestInspectMatchesLibraryFiles(t *testing.T) {
 			defer tor.Drop()
 			<-tor.GotInfo()
 			lib := tor.Files()
-			in := newInfo(tor.Info(), tor.InfoHash(), nil)
+			in := Describe(tor.Info(), tor.InfoHash(), nil)
 			for _, e := range in.Files {
 				f := lib[e.Index]
 				if f.DisplayPath() != e.Path || f.Length() != e.Size {

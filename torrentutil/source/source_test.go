@@ -1,4 +1,4 @@
-package torrentutil
+package source
 
 import (
 	"bytes"
@@ -17,22 +17,24 @@ import (
 
 	"github.com/anacrolix/torrent/bencode"
 	"github.com/anacrolix/torrent/metainfo"
+
+	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
-var sourceUpdate = flag.Bool("update", false, "rewrite the .torrent fixtures in ../testdata and ../testdata/magnets.txt")
+var update = flag.Bool("update", false, "rewrite the .torrent fixtures in ../../testdata and ../../testdata/magnets.txt")
 
-// sourceTracker is the announce URL of the fixtures: loopback, never contacted in tests.
-const sourceTracker = "http://127.0.0.1:6969/announce"
+// fixtureTracker is the announce URL of the fixtures: loopback, never contacted in tests.
+const fixtureTracker = "http://127.0.0.1:6969/announce"
 
-// sourceFile is one payload file of a generated fixture.
-type sourceFile struct {
+// fixtureFile is one payload file of a generated fixture.
+type fixtureFile struct {
 	path string // "/"-separated, inside the torrent
 	size int
 }
 
-// sourcePayload is the deterministic content of a fixture file: the same
+// payload is the deterministic content of a fixture file: the same
 // name and size always give the same bytes.
-func sourcePayload(name string, size int) []byte {
+func payload(name string, size int) []byte {
 	var seed byte
 	for i := 0; i < len(name); i++ {
 		seed = seed*31 + name[i]
@@ -44,30 +46,22 @@ func sourcePayload(name string, size int) []byte {
 	return b
 }
 
-// sourceBuild writes the payload under a temp dir and makes a .torrent of
+// buildTorrent writes the payload under a temp dir and makes a .torrent of
 // it with metainfo.Info.BuildFromFilePath, as a user's tool would. A single
 // file with an empty path makes a single-file torrent named name.
-func sourceBuild(t testing.TB, name string, pieceLen int64, files ...sourceFile) []byte {
+func buildTorrent(t testing.TB, name string, pieceLen int64, files ...fixtureFile) []byte {
 	t.Helper()
 	root := filepath.Join(t.TempDir(), name)
 	for _, f := range files {
-		p := filepath.Join(root, filepath.FromSlash(f.path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, sourcePayload(f.path, f.size), 0o644); err != nil {
-			t.Fatal(err)
-		}
+		torrenttest.WriteFile(t, root, f.path, payload(f.path, f.size))
 	}
-	info := metainfo.Info{PieceLength: pieceLen}
-	if err := info.BuildFromFilePath(root); err != nil {
-		t.Fatal(err)
-	}
-	return sourceMarshal(t, info)
+	mi := torrenttest.MetaInfo(t, root, pieceLen)
+	mi.Announce = fixtureTracker
+	return bencode.MustMarshal(mi)
 }
 
-// sourceMarshal wraps info in a .torrent with the loopback tracker.
-func sourceMarshal(t testing.TB, info any) []byte {
+// marshalTorrent wraps info in a .torrent with the loopback tracker.
+func marshalTorrent(t testing.TB, info any) []byte {
 	t.Helper()
 	if i, ok := info.(metainfo.Info); ok {
 		info = &i // FileTree marshals itself only when addressable
@@ -76,35 +70,35 @@ func sourceMarshal(t testing.TB, info any) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := bencode.Marshal(metainfo.MetaInfo{InfoBytes: ib, Announce: sourceTracker})
+	b, err := bencode.Marshal(metainfo.MetaInfo{InfoBytes: ib, Announce: fixtureTracker})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
 }
 
-// sourceGood are the good fixtures in ../testdata.
-var sourceGood = []struct {
+// goodFixtures are the good fixtures in ../../testdata.
+var goodFixtures = []struct {
 	file  string
 	build func(t testing.TB) []byte
 }{
 	{"single.torrent", func(t testing.TB) []byte {
-		return sourceBuild(t, "Movie.2008.mkv", 32<<10, sourceFile{"", 256<<10 + 123})
+		return buildTorrent(t, "Movie.2008.mkv", 32<<10, fixtureFile{"", 256<<10 + 123})
 	}},
 	{"multi-with-sample.torrent", func(t testing.TB) []byte {
-		return sourceBuild(t, "Feature.2020", 32<<10,
-			sourceFile{"Feature.2020.mkv", 300 << 10},
-			sourceFile{"Sample/feature-sample.mkv", 40 << 10},
-			sourceFile{"Feature.2020.en.srt", 2 << 10},
-			sourceFile{"Feature.2020.nfo", 1 << 10})
+		return buildTorrent(t, "Feature.2020", 32<<10,
+			fixtureFile{"Feature.2020.mkv", 300 << 10},
+			fixtureFile{"Sample/feature-sample.mkv", 40 << 10},
+			fixtureFile{"Feature.2020.en.srt", 2 << 10},
+			fixtureFile{"Feature.2020.nfo", 1 << 10})
 	}},
 	{"no-video.torrent", func(t testing.TB) []byte {
-		return sourceBuild(t, "Docs", 16<<10, sourceFile{"readme.txt", 3000}, sourceFile{"cover.jpg", 20000})
+		return buildTorrent(t, "Docs", 16<<10, fixtureFile{"readme.txt", 3000}, fixtureFile{"cover.jpg", 20000})
 	}},
 }
 
-// sourceGoodMagnets are valid magnets: they go to magnets.txt too.
-var sourceGoodMagnets = []string{
+// goodMagnets are valid magnets: they go to magnets.txt too.
+var goodMagnets = []string{
 	"magnet:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567",
 	"magnet:?xt=urn:btih:0123456789ABCDEF0123456789ABCDEF01234567&dn=Upper",
 	"magnet:?xt=urn:btih:AERUKZ4JVPG66AJDIVTYTK6N54ASGRLH&dn=base32",
@@ -116,18 +110,18 @@ var sourceGoodMagnets = []string{
 // generators make; with -update it rewrites them.
 func TestFixtures(t *testing.T) {
 	want := map[string][]byte{}
-	for _, g := range sourceGood {
-		want[filepath.Join("..", "testdata", g.file)] = g.build(t)
+	for _, g := range goodFixtures {
+		want[filepath.Join("..", "..", "testdata", g.file)] = g.build(t)
 	}
-	for _, b := range badsourceFixtures {
+	for _, b := range badFixtures {
 		if b.build != nil && !b.runtime {
-			want[filepath.Join("..", "testdata", "bad", b.file)] = b.build(t)
+			want[filepath.Join("..", "..", "testdata", "bad", b.file)] = b.build(t)
 		}
 	}
-	lines := slices.Concat(sourceGoodMagnets, badsourceMagnetArgs())
-	want[filepath.Join("..", "testdata", "magnets.txt")] = []byte(strings.Join(lines, "\n") + "\n")
+	lines := slices.Concat(goodMagnets, badMagnetArgs())
+	want[filepath.Join("..", "..", "testdata", "magnets.txt")] = []byte(strings.Join(lines, "\n") + "\n")
 	for path, b := range want {
-		if *sourceUpdate {
+		if *update {
 			if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 				t.Fatal(err)
 			}
@@ -138,11 +132,11 @@ func TestFixtures(t *testing.T) {
 		}
 		got, err := os.ReadFile(path)
 		if err != nil {
-			t.Errorf("%v (run go test ./torrentutil -run TestFixtures -update)", err)
+			t.Errorf("%v (run go test ./torrentutil/source -run TestFixtures -update)", err)
 			continue
 		}
 		if !bytes.Equal(got, b) {
-			t.Errorf("%s differs from what the generator makes (run go test ./torrentutil -run TestFixtures -update)", path)
+			t.Errorf("%s differs from what the generator makes (run go test ./torrentutil/source -run TestFixtures -update)", path)
 		}
 		if len(b) > 64<<10 {
 			t.Errorf("%s is %d bytes; keep committed fixtures small", path, len(b))
@@ -150,9 +144,9 @@ func TestFixtures(t *testing.T) {
 	}
 }
 
-func sourceReadFixture(t testing.TB, name string) []byte {
+func readFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", name))
+	b, err := os.ReadFile(filepath.Join("..", "..", "testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +154,7 @@ func sourceReadFixture(t testing.TB, name string) []byte {
 }
 
 func TestParseSourceGood(t *testing.T) {
-	single := sourceReadFixture(t, "single.torrent")
+	single := readFixture(t, "single.torrent")
 	var mi metainfo.MetaInfo
 	if err := bencode.Unmarshal(single, &mi); err != nil {
 		t.Fatal(err)
@@ -186,28 +180,28 @@ func TestParseSourceGood(t *testing.T) {
 		stdin []byte
 		want  want
 	}{
-		{"torrent file", "../testdata/single.torrent", nil,
-			want{hash: singleHash, name: "Movie.2008.mkv", info: true, trackers: [][]string{{sourceTracker}}}},
-		{"multi-file torrent", "../testdata/multi-with-sample.torrent", nil, want{name: "Feature.2020", info: true, trackers: [][]string{{sourceTracker}}}},
-		{"stdin", "-", single, want{hash: singleHash, name: "Movie.2008.mkv", info: true, trackers: [][]string{{sourceTracker}}}},
-		{"url", srv.URL + "/x.torrent?passkey=secret", nil, want{hash: singleHash, name: "Movie.2008.mkv", info: true, trackers: [][]string{{sourceTracker}}}},
+		{"torrent file", "../../testdata/single.torrent", nil,
+			want{hash: singleHash, name: "Movie.2008.mkv", info: true, trackers: [][]string{{fixtureTracker}}}},
+		{"multi-file torrent", "../../testdata/multi-with-sample.torrent", nil, want{name: "Feature.2020", info: true, trackers: [][]string{{fixtureTracker}}}},
+		{"stdin", "-", single, want{hash: singleHash, name: "Movie.2008.mkv", info: true, trackers: [][]string{{fixtureTracker}}}},
+		{"url", srv.URL + "/x.torrent?passkey=secret", nil, want{hash: singleHash, name: "Movie.2008.mkv", info: true, trackers: [][]string{{fixtureTracker}}}},
 		{"bare infohash", "0123456789abcdef0123456789abcdef01234567", nil, want{hash: "0123456789abcdef0123456789abcdef01234567"}},
 		{"upper-case infohash with spaces", " 0123456789ABCDEF0123456789ABCDEF01234567\n", nil, want{hash: "0123456789abcdef0123456789abcdef01234567"}},
-		{"magnet hex", sourceGoodMagnets[0], nil, want{hash: "0123456789abcdef0123456789abcdef01234567"}},
-		{"magnet upper-case hex", sourceGoodMagnets[1], nil, want{hash: "0123456789abcdef0123456789abcdef01234567", name: "Upper"}},
-		{"magnet base32", sourceGoodMagnets[2], nil, want{hash: "0123456789abcdef0123456789abcdef01234567", name: "base32"}},
-		{"magnet tr ws x.pe dn", sourceGoodMagnets[3], nil, want{
+		{"magnet hex", goodMagnets[0], nil, want{hash: "0123456789abcdef0123456789abcdef01234567"}},
+		{"magnet upper-case hex", goodMagnets[1], nil, want{hash: "0123456789abcdef0123456789abcdef01234567", name: "Upper"}},
+		{"magnet base32", goodMagnets[2], nil, want{hash: "0123456789abcdef0123456789abcdef01234567", name: "base32"}},
+		{"magnet tr ws x.pe dn", goodMagnets[3], nil, want{
 			hash: "0123456789abcdef0123456789abcdef01234567", name: "Big Movie",
 			trackers: [][]string{{"http://127.0.0.1:6969/announce", "udp://127.0.0.1:6969"}},
 			webseeds: []string{"http://127.0.0.1:8080/movie.mkv"},
 			peers:    []string{"127.0.0.1:6881", "[::1]:6882"},
 		}},
-		{"magnet hybrid btih+btmh", sourceGoodMagnets[4], nil, want{hash: "631a31dd0a46257d5078c0dee4e66e26f73e42ac", name: "hybrid", v2: true}},
-		{"magnet with xs dropped", sourceGoodMagnets[0] + "&xs=http%3A%2F%2F127.0.0.1%3A1%2Fx.torrent", nil, want{hash: "0123456789abcdef0123456789abcdef01234567"}},
+		{"magnet hybrid btih+btmh", goodMagnets[4], nil, want{hash: "631a31dd0a46257d5078c0dee4e66e26f73e42ac", name: "hybrid", v2: true}},
+		{"magnet with xs dropped", goodMagnets[0] + "&xs=http%3A%2F%2F127.0.0.1%3A1%2Fx.torrent", nil, want{hash: "0123456789abcdef0123456789abcdef01234567"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			s, err := ParseSource(context.Background(), tt.arg, SourceOptions{Stdin: bytes.NewReader(tt.stdin)})
+			s, err := Parse(context.Background(), tt.arg, Options{Stdin: bytes.NewReader(tt.stdin)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -217,7 +211,7 @@ func TestParseSourceGood(t *testing.T) {
 			if s.HasInfo() != tt.want.info {
 				t.Errorf("HasInfo() = %v", s.HasInfo())
 			}
-			spec := s.spec()
+			spec := s.Spec()
 			if spec.InfoHash.HexString() != s.InfoHash() {
 				t.Errorf("spec hash %v, source hash %v", spec.InfoHash, s.InfoHash())
 			}
@@ -227,7 +221,7 @@ func TestParseSourceGood(t *testing.T) {
 			if tt.want.name != "" && spec.DisplayName != tt.want.name {
 				t.Errorf("DisplayName = %q, want %q", spec.DisplayName, tt.want.name)
 			}
-			if !sourceEqual(spec.Trackers, tt.want.trackers) {
+			if !equalTiers(spec.Trackers, tt.want.trackers) {
 				t.Errorf("Trackers = %q, want %q", spec.Trackers, tt.want.trackers)
 			}
 			if !slices.Equal(spec.Webseeds, tt.want.webseeds) {
@@ -249,7 +243,7 @@ func TestParseSourceGood(t *testing.T) {
 	}
 }
 
-func sourceEqual(a, b [][]string) bool {
+func equalTiers(a, b [][]string) bool {
 	return slices.EqualFunc(a, b, func(x, y []string) bool { return slices.Equal(x, y) })
 }
 
@@ -328,14 +322,14 @@ func TestParseSourceURLFailures(t *testing.T) {
 			if tt.timeout == 0 {
 				client.Timeout = time.Minute // a failure guard only
 			}
-			_, err := ParseSource(ctx, tt.url, SourceOptions{HTTPClient: client, MaxTorrentSize: max})
+			_, err := Parse(ctx, tt.url, Options{HTTPClient: client, MaxTorrentSize: max})
 			if tt.ctxErr != nil {
 				if !errors.Is(err, tt.ctxErr) || errors.Is(err, ErrBadSource) {
 					t.Fatalf("err = %v, want %v and not ErrBadSource", err, tt.ctxErr)
 				}
 				return
 			}
-			sourceCheckErr(t, err, ErrBadSource, tt.phrase)
+			checkErr(t, err, ErrBadSource, tt.phrase)
 			if strings.Contains(err.Error(), "SECRET") {
 				t.Errorf("error leaks the query: %v", err)
 			}
@@ -363,7 +357,7 @@ func TestParseSourceLocalFailures(t *testing.T) {
 		{"directory", dir, nil, "is a directory"},
 		{"file over the cap", big, nil, "larger than the 65536-byte cap"},
 		{"stdin missing", "-", nil, "no standard input"},
-		{"stdin over the cap", "-", io.LimitReader(sourceZeros{}, 1<<30), "larger than the 65536-byte cap"},
+		{"stdin over the cap", "-", io.LimitReader(zeros{}, 1<<30), "larger than the 65536-byte cap"},
 		{"stdin empty", "-", strings.NewReader(""), "empty"},
 		{"other scheme", "ftp://127.0.0.1/x.torrent", nil, "not a magnet URI, http(s) URL"},
 		{"magnet-like with a wrong scheme", "magnot:?xt=urn:btih:0123456789abcdef0123456789abcdef01234567", nil, "not a magnet URI"},
@@ -371,19 +365,19 @@ func TestParseSourceLocalFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseSource(context.Background(), tt.arg, SourceOptions{Stdin: tt.stdin, MaxTorrentSize: 64 << 10})
-			sourceCheckErr(t, err, ErrBadSource, tt.phrase)
+			_, err := Parse(context.Background(), tt.arg, Options{Stdin: tt.stdin, MaxTorrentSize: 64 << 10})
+			checkErr(t, err, ErrBadSource, tt.phrase)
 		})
 	}
 }
 
-type sourceZeros struct{}
+type zeros struct{}
 
-func (sourceZeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 
-// sourceCheckErr asserts that err is class and that its message, a single
+// checkErr asserts that err is class and that its message, a single
 // line, contains phrase.
-func sourceCheckErr(t testing.TB, err, class error, phrase string) {
+func checkErr(t testing.TB, err, class error, phrase string) {
 	t.Helper()
 	switch {
 	case err == nil:
