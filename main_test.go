@@ -20,8 +20,8 @@ import (
 	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
-// The torrent file type is what the HTTP server serves.
-var _ stream.Source = (*torrentutil.File)(nil)
+// A torrent's file, typed by its name, is what the HTTP server serves.
+var _ stream.Source = served{}
 
 // seed starts a loopback seeder of data as a file named name.
 func seed(t *testing.T, name string, data []byte) *torrentutil.Seeder {
@@ -205,6 +205,15 @@ func TestNoPlayerPrintsURL(t *testing.T) {
 	status, body, err := get(ctx, url, "")
 	if err != nil || status != http.StatusOK || !bytes.Equal(body, data) {
 		t.Fatalf("GET %s: %d, %d bytes, %v", url, status, len(body), err)
+	}
+	// The type comes from the name's extension (torrentutil/media).
+	resp, err := http.Head(url)
+	if err != nil {
+		t.Fatalf("HEAD %s: %v", url, err)
+	}
+	resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "video/webm" {
+		t.Errorf("HEAD %s: Content-Type %q, want video/webm", url, ct)
 	}
 	cancel()
 	if code := <-done; code != exitInterrupted {

@@ -16,6 +16,7 @@ import (
 	"github.com/btstream/btstream/player"
 	"github.com/btstream/btstream/stream"
 	"github.com/btstream/btstream/torrentutil"
+	"github.com/btstream/btstream/torrentutil/media"
 	"github.com/btstream/btstream/torrentutil/source"
 )
 
@@ -175,7 +176,7 @@ func (c *command) stream(ctx context.Context, s *session, p player.Player) error
 		if err != nil {
 			return err
 		}
-		srcs = append(srcs, f)
+		srcs = append(srcs, served{f})
 		opened = append(opened, f)
 	}
 	f := opened[0]
@@ -243,6 +244,13 @@ func (c *command) stream(ctx context.Context, s *session, p player.Player) error
 	}
 	return err
 }
+
+// served is a torrent's file as the HTTP server offers it, typed by the
+// extension of its name.
+type served struct{ *torrentutil.File }
+
+// ContentType is the media type of the file's extension.
+func (s served) ContentType() string { return media.ContentType(s.Name()) }
 
 // playlistFrom orders the playlist: natural order, starting at the chosen
 // file when the user chose one (--file), as a player's "play from here".

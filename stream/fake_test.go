@@ -29,6 +29,7 @@ type fakeSource struct {
 	name    string
 	size    int64
 	etag    string
+	ctype   string     // returned by ContentType
 	openErr error      // returned by Open
 	noOpen  *testing.T // if set, Open fails this test
 	// If blocks is set, Reads at or past blockAt wait until ctx is done, or,
@@ -46,6 +47,8 @@ type fakeSource struct {
 func (f *fakeSource) Name() string { return f.name }
 func (f *fakeSource) Size() int64  { return f.size }
 func (f *fakeSource) ETag() string { return f.etag }
+
+func (f *fakeSource) ContentType() string { return f.ctype }
 
 func (f *fakeSource) Open(ctx context.Context) (io.ReadSeekCloser, error) {
 	if f.noOpen != nil {

@@ -81,7 +81,11 @@ func (h *handler) sourceIndex(path string) (int, bool) {
 func (h *handler) serveSource(w http.ResponseWriter, r *http.Request, src Source) {
 	rw := &response{ResponseWriter: w, size: src.Size()}
 	hdr := rw.Header()
-	hdr.Set("Content-Type", ContentType(src.Name())) // set, so ServeContent never sniffs
+	ctype := src.ContentType()
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	hdr.Set("Content-Type", ctype) // set, so ServeContent never sniffs
 	hdr.Set("Accept-Ranges", "bytes")
 	if etag := src.ETag(); etag != "" {
 		hdr.Set("Etag", etag)

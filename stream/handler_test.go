@@ -24,10 +24,10 @@ const (
 // Open fails the test.
 func testSources(noOpen *testing.T) []*fakeSource {
 	return []*fakeSource{
-		{name: movieName, size: movieSize, etag: movieETag, noOpen: noOpen},
-		{name: "Subs.EN.SRT", size: 50, noOpen: noOpen},
-		{name: "broken.mp4", size: movieSize, openErr: errors.New(brokenErr), noOpen: noOpen},
-		{name: "empty.mkv", size: 0, etag: `"e-3"`, noOpen: noOpen},
+		{name: movieName, size: movieSize, etag: movieETag, ctype: "video/x-matroska", noOpen: noOpen},
+		{name: "Subs.EN.SRT", size: 50, ctype: "application/x-subrip", noOpen: noOpen},
+		{name: "broken.mp4", size: movieSize, ctype: "video/mp4", openErr: errors.New(brokenErr), noOpen: noOpen},
+		{name: "empty.mkv", size: 0, etag: `"e-3"`, ctype: "video/x-matroska", noOpen: noOpen},
 	}
 }
 
@@ -200,5 +200,23 @@ func TestHandler(t *testing.T) {
 			}
 			checkGolden(t, tc.name, formatExchange(req, resp, body, host))
 		})
+	}
+}
+
+// The Content-Type is the source's own, whatever its name says, and a
+// source without one is served as opaque bytes: never sniffed.
+func TestContentTypeFromSource(t *testing.T) {
+	tests := []struct{ name, ctype, want string }{
+		{"movie.mkv", "video/webm", "video/webm"},
+		{"notes.txt", "", "application/octet-stream"},
+		{"page.html", "", "application/octet-stream"},
+	}
+	for _, tc := range tests {
+		src := &fakeSource{name: tc.name, size: 10, ctype: tc.ctype}
+		rec := httptest.NewRecorder()
+		Handler(nil, src).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/0/"+tc.name, nil))
+		if got := rec.Header().Get("Content-Type"); rec.Code != http.StatusOK || got != tc.want {
+			t.Errorf("%s with type %q: status %d, Content-Type %q; want 200, %q", tc.name, tc.ctype, rec.Code, got, tc.want)
+		}
 	}
 }

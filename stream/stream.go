@@ -5,8 +5,8 @@
 // extended M3U playlist at "/playlist.m3u". Only GET and HEAD are served.
 // Byte ranges, conditional requests and If-Range are handled by
 // [http.ServeContent]; this package adds what a torrent-backed source needs
-// on top of it: an explicit Content-Type so the first bytes are never
-// sniffed, a reader opened only when bytes are actually sent, one reader per
+// on top of it: an explicit Content-Type, the source's, so the first bytes
+// are never sniffed, a reader opened only when bytes are actually sent, one reader per
 // request tied to the request's context and always closed, and a shutdown
 // that is bounded even while a player holds a stream open.
 //
@@ -33,8 +33,13 @@ import (
 // Source is what stream needs of a file; it is defined here, where it is
 // consumed.
 type Source interface {
-	// Name is the base name; its extension picks the Content-Type.
+	// Name is the base name, shown in the URL and the playlist.
 	Name() string
+	// ContentType is the media type sent as Content-Type, e.g. "video/mp4";
+	// "" sends "application/octet-stream". The caller decides it, from the
+	// name say: stream never sniffs content, which for a torrent would wait
+	// for the first piece even on a request for the tail.
+	ContentType() string
 	// Size is the length in bytes. It is authoritative: Range requests are
 	// evaluated against it without opening the source.
 	Size() int64

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"github.com/btstream/btstream/torrentutil/media"
 )
 
 const (
@@ -70,7 +72,7 @@ func (f *File) duration(now time.Time) time.Duration {
 	if e.dur > 0 || e.failed || now.Before(e.next) {
 		return e.dur
 	}
-	d, err := mediaDuration(fetchedReader{f}, f.f.Length())
+	d, err := media.Duration(fetchedReader{f}, f.f.Length())
 	switch {
 	case err == nil:
 		e.dur = d
@@ -93,7 +95,7 @@ func (r fetchedReader) ReadAt(p []byte, off int64) (int, error) {
 	f := r.f
 	size := f.f.Length()
 	if off < 0 || off+int64(len(p)) > size {
-		return 0, fmt.Errorf("%w: read at %d past the end", errUnknownContainer, off)
+		return 0, fmt.Errorf("%w: read at %d past the end", media.ErrUnknownContainer, off)
 	}
 	g := f.geometry()
 	n := 0

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/btstream/btstream/torrentutil/media"
 	"github.com/btstream/btstream/torrentutil/source"
 )
 
@@ -18,12 +19,6 @@ import (
 var ErrNoVideo = errors.New("no playable video file")
 
 var (
-	pickVideoExts = map[string]bool{
-		".mkv": true, ".mp4": true, ".m4v": true, ".avi": true, ".mov": true,
-		".webm": true, ".ts": true, ".m2ts": true, ".mpg": true, ".mpeg": true,
-		".wmv": true, ".flv": true, ".ogv": true, ".3gp": true,
-	}
-	pickSubExts = map[string]bool{".srt": true, ".ass": true, ".ssa": true, ".vtt": true, ".sub": true}
 	// pickSampleRE is \bsample\b, except that "_" also separates words
 	// ("movie_sample.mkv" is a sample; "resample.mkv" and "samples.mkv" are not).
 	pickSampleRE = regexp.MustCompile(`(?i)(^|[^a-z0-9])sample([^a-z0-9]|$)`)
@@ -32,10 +27,6 @@ var (
 
 // pickListMax is how many files an ErrNoVideo error lists.
 const pickListMax = 20
-
-// IsVideo reports whether name has a video extension (mkv mp4 m4v avi mov
-// webm ts m2ts mpg mpeg wmv flv ogv 3gp), in any case.
-func IsVideo(name string) bool { return pickVideoExts[strings.ToLower(path.Ext(name))] }
 
 // pickSample reports whether p looks like a sample: its base name contains
 // the word "sample", or a folder on its path is "sample" or "samples".
@@ -50,7 +41,7 @@ func pickSample(p string) bool {
 }
 
 // pickPlayable reports whether f is a non-empty video.
-func pickPlayable(f source.FileEntry) bool { return f.Size > 0 && IsVideo(f.Path) }
+func pickPlayable(f source.FileEntry) bool { return f.Size > 0 && media.IsVideo(f.Path) }
 
 // Pick chooses the file to play. With sel "" it is the largest non-empty
 // video, where a sample (see Playlist) loses to any other video and ties go
@@ -216,7 +207,7 @@ func Subtitles(files []source.FileEntry, v source.FileEntry) []source.FileEntry 
 	single := len(Playlist(files)) <= 1
 	var out []source.FileEntry
 	for _, f := range files {
-		if !pickSubExts[strings.ToLower(path.Ext(f.Path))] {
+		if !media.IsSubtitle(f.Path) {
 			continue
 		}
 		dir, base := pickSplit(f.Path)

@@ -77,19 +77,6 @@ func TestPickBadGlob(t *testing.T) {
 	}
 }
 
-func TestIsVideo(t *testing.T) {
-	for _, n := range []string{"a.mkv", "A.MP4", "x/y.m4v", "a.avi", "a.mov", "a.webm", "a.ts", "a.m2ts", "a.mpg", "a.mpeg", "a.wmv", "a.flv", "a.ogv", "a.3gp"} {
-		if !IsVideo(n) {
-			t.Errorf("IsVideo(%q) = false", n)
-		}
-	}
-	for _, n := range []string{"", "mkv", "a.srt", "a.mkv.part", "a.mp3", "a.nfo", "mkv/readme"} {
-		if IsVideo(n) {
-			t.Errorf("IsVideo(%q) = true", n)
-		}
-	}
-}
-
 func TestPlaylist(t *testing.T) {
 	files := pickFiles(
 		"Show/S01E10.mkv", 5, "Show/S01E02.mkv", 5, "Show/s01e01.mkv", 5, "Show/S01E02.srt", 1,

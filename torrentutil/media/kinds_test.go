@@ -1,4 +1,4 @@
-package stream
+package media
 
 import "testing"
 
@@ -32,6 +32,32 @@ func TestContentType(t *testing.T) {
 	for name, want := range cases {
 		if got := ContentType(name); got != want {
 			t.Errorf("ContentType(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func TestIsVideo(t *testing.T) {
+	for _, n := range []string{"a.mkv", "A.MP4", "x/y.m4v", "a.avi", "a.mov", "a.webm", "a.ts", "a.m2ts", "a.mpg", "a.mpeg", "a.wmv", "a.flv", "a.ogv", "a.3gp"} {
+		if !IsVideo(n) {
+			t.Errorf("IsVideo(%q) = false", n)
+		}
+	}
+	for _, n := range []string{"", "mkv", "a.srt", "a.mkv.part", "a.mp3", "a.nfo", "mkv/readme"} {
+		if IsVideo(n) {
+			t.Errorf("IsVideo(%q) = true", n)
+		}
+	}
+}
+
+func TestIsSubtitle(t *testing.T) {
+	for _, n := range []string{"a.srt", "A.EN.SRT", "x/y.ass", "a.ssa", "a.vtt", "a.sub"} {
+		if !IsSubtitle(n) {
+			t.Errorf("IsSubtitle(%q) = false", n)
+		}
+	}
+	for _, n := range []string{"", "srt", "a.mkv", "a.srt.part", "a.txt", "subs/readme"} {
+		if IsSubtitle(n) {
+			t.Errorf("IsSubtitle(%q) = true", n)
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package torrentutil
+package media
 
 import (
 	"encoding/binary"
@@ -9,19 +9,19 @@ import (
 	"time"
 )
 
-// errUnknownContainer means the bytes are neither MP4 nor Matroska, or hold
+// ErrUnknownContainer means the bytes are neither MP4 nor Matroska, or hold
 // no usable duration: asking again will not help.
-var errUnknownContainer = errors.New("no duration in container")
+var ErrUnknownContainer = errors.New("no duration in container")
 
 // containerScan bounds how far into the file the parsers look for a
 // Matroska Info element: it sits before the first Cluster, a few KiB in.
 const containerScan = 1 << 20
 
-// mediaDuration reads the playing time of an MP4 (moov/mvhd) or Matroska
+// Duration reads the playing time of an MP4 (moov/mvhd) or Matroska
 // (Segment/Info) file of size bytes. Errors from r other than
-// errUnknownContainer (bytes not fetched yet) are returned as they are, so
+// ErrUnknownContainer (bytes not fetched yet) are returned as they are, so
 // the caller can try again later.
-func mediaDuration(r io.ReaderAt, size int64) (time.Duration, error) {
+func Duration(r io.ReaderAt, size int64) (time.Duration, error) {
 	head := make([]byte, 8)
 	if _, err := r.ReadAt(head, 0); err != nil {
 		return 0, err
@@ -32,7 +32,7 @@ func mediaDuration(r io.ReaderAt, size int64) (time.Duration, error) {
 	case string(head[4:8]) == "ftyp":
 		return mp4Duration(r, size)
 	}
-	return 0, errUnknownContainer
+	return 0, ErrUnknownContainer
 }
 
 // mp4Box is an ISO-BMFF box: its type and the extent of its payload.
@@ -61,7 +61,7 @@ func mp4Next(r io.ReaderAt, off, limit int64) (mp4Box, error) {
 		b.end = off + n
 	}
 	if b.end < b.body || b.end > limit {
-		return mp4Box{}, fmt.Errorf("%w: mp4 box %q overruns its parent", errUnknownContainer, b.typ)
+		return mp4Box{}, fmt.Errorf("%w: mp4 box %q overruns its parent", ErrUnknownContainer, b.typ)
 	}
 	return b, nil
 }
@@ -78,7 +78,7 @@ func mp4Find(r io.ReaderAt, off, limit int64, typ string) (mp4Box, error) {
 		}
 		off = b.end
 	}
-	return mp4Box{}, fmt.Errorf("%w: no mp4 %s box", errUnknownContainer, typ)
+	return mp4Box{}, fmt.Errorf("%w: no mp4 %s box", ErrUnknownContainer, typ)
 }
 
 // mp4Duration walks the top-level boxes (ftyp, mdat, ...) to moov, wherever
@@ -104,7 +104,7 @@ func mp4Duration(r io.ReaderAt, size int64) (time.Duration, error) {
 	case b[0] == 1 && n >= 32:
 		scale, dur = uint64(binary.BigEndian.Uint32(b[20:24])), binary.BigEndian.Uint64(b[24:32])
 	default:
-		return 0, fmt.Errorf("%w: bad mvhd", errUnknownContainer)
+		return 0, fmt.Errorf("%w: bad mvhd", ErrUnknownContainer)
 	}
 	return scaled(float64(dur), float64(time.Second)/float64(scale))
 }
@@ -113,7 +113,7 @@ func mp4Duration(r io.ReaderAt, size int64) (time.Duration, error) {
 func scaled(ticks, unit float64) (time.Duration, error) {
 	d := ticks * unit
 	if math.IsNaN(d) || math.IsInf(d, 0) || d < float64(time.Second) || d > float64(1000*time.Hour) {
-		return 0, fmt.Errorf("%w: duration %v ns out of range", errUnknownContainer, d)
+		return 0, fmt.Errorf("%w: duration %v ns out of range", ErrUnknownContainer, d)
 	}
 	return time.Duration(d), nil
 }
@@ -138,7 +138,7 @@ func mkvNext(r io.ReaderAt, off, limit int64) (mkvElement, error) {
 	var h [12]byte
 	n := min(int64(len(h)), limit-off)
 	if n < 2 {
-		return mkvElement{}, fmt.Errorf("%w: truncated ebml", errUnknownContainer)
+		return mkvElement{}, fmt.Errorf("%w: truncated ebml", ErrUnknownContainer)
 	}
 	if _, err := r.ReadAt(h[:n], off); err != nil {
 		return mkvElement{}, err
@@ -146,7 +146,7 @@ func mkvNext(r io.ReaderAt, off, limit int64) (mkvElement, error) {
 	id, idLen := ebmlVint(h[:n], false)
 	size, sizeLen := ebmlVint(h[idLen:n], true)
 	if idLen == 0 || sizeLen == 0 {
-		return mkvElement{}, fmt.Errorf("%w: bad ebml header", errUnknownContainer)
+		return mkvElement{}, fmt.Errorf("%w: bad ebml header", ErrUnknownContainer)
 	}
 	e := mkvElement{id: uint32(id), body: off + int64(idLen+sizeLen)}
 	e.end = limit
@@ -196,7 +196,7 @@ func mkvDuration(r io.ReaderAt, size int64) (time.Duration, error) {
 		return 0, err
 	}
 	if seg.id != mkvSegment {
-		return 0, fmt.Errorf("%w: no matroska segment", errUnknownContainer)
+		return 0, fmt.Errorf("%w: no matroska segment", ErrUnknownContainer)
 	}
 	for off := seg.body; off < min(seg.end, containerScan); {
 		e, err := mkvNext(r, off, seg.end)
@@ -207,11 +207,11 @@ func mkvDuration(r io.ReaderAt, size int64) (time.Duration, error) {
 		case mkvInfo:
 			return mkvInfoDuration(r, e)
 		case mkvCluster:
-			return 0, fmt.Errorf("%w: matroska cluster before info", errUnknownContainer)
+			return 0, fmt.Errorf("%w: matroska cluster before info", ErrUnknownContainer)
 		}
 		off = e.end
 	}
-	return 0, fmt.Errorf("%w: no matroska info", errUnknownContainer)
+	return 0, fmt.Errorf("%w: no matroska info", ErrUnknownContainer)
 }
 
 func mkvInfoDuration(r io.ReaderAt, info mkvElement) (time.Duration, error) {
@@ -243,7 +243,7 @@ func mkvInfoDuration(r io.ReaderAt, info mkvElement) (time.Duration, error) {
 		off = e.end
 	}
 	if dur < 0 {
-		return 0, fmt.Errorf("%w: matroska info without duration", errUnknownContainer)
+		return 0, fmt.Errorf("%w: matroska info without duration", ErrUnknownContainer)
 	}
 	return scaled(dur, scale)
 }

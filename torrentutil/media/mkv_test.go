@@ -1,4 +1,4 @@
-package torrentutil
+package media
 
 import (
 	"encoding/binary"

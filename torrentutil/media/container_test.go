@@ -1,4 +1,4 @@
-package torrentutil
+package media
 
 import (
 	"bytes"
@@ -9,6 +9,10 @@ import (
 
 	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
+
+// errNotFetched stands for the caller's error for bytes not there yet:
+// Duration must return it as it is.
+var errNotFetched = errors.New("not fetched yet")
 
 // holey is a ReaderAt that has not fetched [from, to) yet.
 type holey struct {
@@ -23,7 +27,7 @@ func (h holey) ReadAt(p []byte, off int64) (int, error) {
 	return h.r.ReadAt(p, off)
 }
 
-func TestMediaDuration(t *testing.T) {
+func TestDuration(t *testing.T) {
 	var mp4 bytes.Buffer
 	if err := torrenttest.WriteMP4(&mp4, 3<<20, 95*time.Second, 4096); err != nil {
 		t.Fatal(err)
@@ -41,16 +45,16 @@ func TestMediaDuration(t *testing.T) {
 		{"mp4 moov not fetched", holey{bytes.NewReader(m), size - 4096, size}, size, 0, errNotFetched},
 		{"mp4 head not fetched", holey{bytes.NewReader(m), 0, 1}, size, 0, errNotFetched},
 		{"mp4 mdat body missing is fine", holey{bytes.NewReader(m), 1 << 20, 2 << 20}, size, 95 * time.Second, nil},
-		{"mp4 truncated", bytes.NewReader(m[:size-2000]), size - 2000, 0, errUnknownContainer},
+		{"mp4 truncated", bytes.NewReader(m[:size-2000]), size - 2000, 0, ErrUnknownContainer},
 		{"mkv float64 ms", bytes.NewReader(mkv(1e6, 5400e3, 8, false)), int64(len(mkv(1e6, 5400e3, 8, false))), 90 * time.Minute, nil},
 		{"mkv float32 custom scale", bytes.NewReader(mkv(1e9, 120, 4, false)), int64(len(mkv(1e9, 120, 4, false))), 2 * time.Minute, nil},
 		{"mkv unknown-size segment", bytes.NewReader(mkv(1e6, 60e3, 8, true)), int64(len(mkv(1e6, 60e3, 8, true))), time.Minute, nil},
-		{"mkv absurd duration", bytes.NewReader(mkv(1e6, 1, 8, false)), int64(len(mkv(1e6, 1, 8, false))), 0, errUnknownContainer},
-		{"neither", bytes.NewReader(torrenttest.Pattern(4096)), 4096, 0, errUnknownContainer},
+		{"mkv absurd duration", bytes.NewReader(mkv(1e6, 1, 8, false)), int64(len(mkv(1e6, 1, 8, false))), 0, ErrUnknownContainer},
+		{"neither", bytes.NewReader(torrenttest.Pattern(4096)), 4096, 0, ErrUnknownContainer},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := mediaDuration(tc.r, tc.size)
+			got, err := Duration(tc.r, tc.size)
 			if !errors.Is(err, tc.wantErr) || (tc.wantErr == nil && err != nil) {
 				t.Fatalf("err = %v, want %v", err, tc.wantErr)
 			}
