@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/btstream/btstream/torrentutil"
+	"github.com/btstream/btstream/torrentutil/pick"
 	"github.com/btstream/btstream/torrentutil/source"
 )
 
@@ -19,9 +19,9 @@ func (c *command) inspect(ctx context.Context) error {
 		return err
 	}
 	def := -1
-	if e, err := torrentutil.Pick(info.Files, c.cfg.File); err == nil {
+	if e, err := c.choose(info.Files); err == nil {
 		def = e.Index
-	} else if !errors.Is(err, torrentutil.ErrNoVideo) {
+	} else if !errors.Is(err, pick.ErrNoVideo) {
 		return err
 	}
 	if c.name == "ls" {

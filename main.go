@@ -11,11 +11,13 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 
 	"github.com/btstream/btstream/player"
 	"github.com/btstream/btstream/torrentutil"
+	"github.com/btstream/btstream/torrentutil/pick"
 	"github.com/btstream/btstream/torrentutil/source"
 )
 
@@ -69,6 +71,7 @@ func realMain(ctx context.Context, args []string, d deps) int {
 func classify(ctx context.Context, err error) (int, string) {
 	var ue usageError
 	var pe playerExitError
+	var nv *pick.NoVideoError
 	switch {
 	case err == nil:
 		return exitOK, ""
@@ -81,13 +84,8 @@ func classify(ctx context.Context, err error) (int, string) {
 	case errors.Is(err, torrentutil.ErrNoMetadata):
 		return exitNoMetadata, oneLine(err.Error()) +
 			"; the torrent may have no live peers: add --tracker URL or --peer HOST:PORT"
-	case errors.Is(err, torrentutil.ErrNoVideo):
-		// The one multi-line error: it lists the files to choose from.
-		lines := strings.Split(err.Error(), "\n")
-		for i, l := range lines {
-			lines[i] = safeText(l)
-		}
-		return exitNoFile, strings.Join(lines, "\n")
+	case errors.As(err, &nv):
+		return exitNoFile, noVideoMessage(nv)
 	case errors.Is(err, player.ErrNotFound):
 		return exitPlayer, oneLine(err.Error()) +
 			"; install mpv or VLC, pass --player PATH, or use --no-player to print the URL"
@@ -96,6 +94,39 @@ func classify(ctx context.Context, err error) (int, string) {
 	default:
 		return exitError, oneLine(err.Error())
 	}
+}
+
+// noVideoListMax is how many files the no-video message lists.
+const noVideoListMax = 20
+
+// noVideoMessage says why no file fits, lists the files to choose from and
+// how: the one multi-line message.
+func noVideoMessage(e *pick.NoVideoError) string {
+	var why string
+	switch e.Reason {
+	case pick.NoPlayable:
+		why = "none of the files is a non-empty video (mkv, mp4, avi, …)"
+	case pick.EmptyIndex:
+		n, _ := strconv.Atoi(e.Sel)
+		why = fmt.Sprintf("file %d is empty", n)
+	case pick.NoSuchIndex:
+		why = fmt.Sprintf("no file with index %s", e.Sel)
+	case pick.NoMatch:
+		why = fmt.Sprintf("no non-empty file matches %q", e.Sel)
+	default:
+		why = e.Reason.String()
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %s; the torrent has %d files:", pick.ErrNoVideo, safeText(why), len(e.Files))
+	for i, f := range e.Files {
+		if i == noVideoListMax {
+			fmt.Fprintf(&b, "\n  … and %d more", len(e.Files)-i)
+			break
+		}
+		fmt.Fprintf(&b, "\n  %4d  %9s  %s", f.Index, humanBytes(f.Size), safeText(f.Path))
+	}
+	b.WriteString("\nchoose one with --file INDEX or --file 'GLOB'")
+	return b.String()
 }
 
 // usageError is a mistake in the command line: exit code 2.

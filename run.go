@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"path"
 	"syscall"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/btstream/btstream/stream"
 	"github.com/btstream/btstream/torrentutil"
 	"github.com/btstream/btstream/torrentutil/media"
+	"github.com/btstream/btstream/torrentutil/pick"
 	"github.com/btstream/btstream/torrentutil/source"
 )
 
@@ -156,7 +158,7 @@ func (c *command) findPlayer() (player.Player, error) {
 func (c *command) stream(ctx context.Context, s *session, p player.Player) error {
 	cfg := c.cfg
 	files := s.torrent.Files()
-	entry, err := torrentutil.Pick(files, cfg.File)
+	entry, err := c.choose(files)
 	if err != nil {
 		return err
 	}
@@ -164,9 +166,9 @@ func (c *command) stream(ctx context.Context, s *session, p player.Player) error
 	var subs []source.FileEntry
 	switch {
 	case cfg.Playlist:
-		videos = playlistFrom(torrentutil.Playlist(files), entry, cfg.File != "")
+		videos = playlistFrom(pick.Playlist(files), entry, cfg.File != "")
 	case !cfg.Stdout: // a pipe carries one file: no subtitles to wait for
-		subs = torrentutil.Subtitles(files, entry)
+		subs = pick.Subtitles(files, entry)
 	}
 	// The sources the server offers: the videos, then the subtitles.
 	var srcs []stream.Source
@@ -243,6 +245,15 @@ func (c *command) stream(ctx context.Context, s *session, p player.Player) error
 		return nil
 	}
 	return err
+}
+
+// choose picks the file to play by --file (see pick.Pick).
+func (c *command) choose(files []source.FileEntry) (source.FileEntry, error) {
+	e, err := pick.Pick(files, c.cfg.File)
+	if errors.Is(err, path.ErrBadPattern) {
+		return e, fmt.Errorf("--file %q: %w", c.cfg.File, path.ErrBadPattern)
+	}
+	return e, err
 }
 
 // served is a torrent's file as the HTTP server offers it, typed by the

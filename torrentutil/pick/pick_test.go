@@ -1,9 +1,10 @@
-package torrentutil
+package pick
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -13,8 +14,8 @@ import (
 	"github.com/btstream/btstream/torrentutil/source"
 )
 
-// pickFiles makes FileEntries numbered in order from "path:size" pairs.
-func pickFiles(specs ...any) []source.FileEntry {
+// entries makes FileEntries numbered in order from path, size pairs.
+func entries(specs ...any) []source.FileEntry {
 	var out []source.FileEntry
 	for i := 0; i < len(specs); i += 2 {
 		out = append(out, source.FileEntry{Index: len(out), Path: specs[i].(string), Size: int64(specs[i+1].(int))})
@@ -24,42 +25,46 @@ func pickFiles(specs ...any) []source.FileEntry {
 
 func TestPick(t *testing.T) {
 	tests := []struct {
-		name   string
-		files  []source.FileEntry
-		sel    string
-		want   int    // index; -1 = error
-		phrase string // in the error
+		name  string
+		files []source.FileEntry
+		sel   string
+		want  int    // index; -1 = error
+		why   Reason // the error's reason, when want is -1
 	}{
-		{"largest video", pickFiles("a.mkv", 10, "b.mp4", 30, "c.avi", 20), "", 1, ""},
-		{"bigger non-video ignored", pickFiles("a.iso", 1000, "b.mkv", 10), "", 1, ""},
-		{"sample loses though bigger", pickFiles("Movie.mkv", 10, "Movie.sample.mkv", 50), "", 0, ""},
-		{"sample folder loses", pickFiles("Sample/movie.mkv", 50, "movie.mkv", 10), "", 1, ""},
-		{"samples folder, any case", pickFiles("x/SAMPLES/a.mkv", 50, "x/a.mkv", 10), "", 1, ""},
-		{"underscore sample", pickFiles("movie_sample.mkv", 50, "movie.mkv", 10), "", 1, ""},
-		{"resample is no sample", pickFiles("resample.mkv", 50, "movie.mkv", 10), "", 0, ""},
-		{"only samples: largest sample", pickFiles("a-sample.mkv", 5, "b-sample.mkv", 8, "x.nfo", 99), "", 1, ""},
-		{"upper-case extension", pickFiles("MOVIE.MKV", 10, "readme.txt", 99), "", 0, ""},
-		{"nested paths", pickFiles("Show/Season 1/e1.mkv", 10, "Show/Season 2/e2.mkv", 20), "", 1, ""},
-		{"tie goes to lower index", pickFiles("b.mkv", 10, "a.mkv", 10), "", 0, ""},
-		{"zero-length video is not playable", pickFiles("movie.mkv", 0, "readme.txt", 5), "", -1, "none of the files is a non-empty video"},
-		{"no video lists files and hint", pickFiles("a.txt", 1536, "b.jpg", 5), "", -1, "   1        5 B  b.jpg\nchoose one with --file INDEX or --file 'GLOB'"},
-		{"no files", nil, "", -1, "the torrent has 0 files"},
-		{"index picks any file", pickFiles("a.mkv", 10, "b.txt", 5), "1", 1, ""},
-		{"index out of range", pickFiles("a.mkv", 10), "7", -1, "no file with index 7"},
-		{"index of an empty file", pickFiles("a.mkv", 10, "b.txt", 0), "1", -1, "file 1 is empty"},
-		{"huge index", pickFiles("a.mkv", 10), "99999999999999999999", -1, "no file with index"},
-		{"glob on base name, case-insensitive", pickFiles("dir/Ep1.MKV", 10, "dir/ep2.mkv", 20, "dir/x.txt", 99), "EP*.mkv", 1, ""},
-		{"glob on full path", pickFiles("a/x.mkv", 30, "b/x.mkv", 10), "b/*", 1, ""},
-		{"glob allows non-video", pickFiles("a.mkv", 30, "notes.txt", 10), "*.txt", 1, ""},
-		{"glob no match", pickFiles("a.mkv", 30), "*.mp4", -1, `no non-empty file matches "*.mp4"`},
-		{"long listing is cut", pickFiles(slices.Repeat([]any{"x.txt", 1}, 25)...), "", -1, "… and 5 more"},
+		{"largest video", entries("a.mkv", 10, "b.mp4", 30, "c.avi", 20), "", 1, 0},
+		{"bigger non-video ignored", entries("a.iso", 1000, "b.mkv", 10), "", 1, 0},
+		{"sample loses though bigger", entries("Movie.mkv", 10, "Movie.sample.mkv", 50), "", 0, 0},
+		{"sample folder loses", entries("Sample/movie.mkv", 50, "movie.mkv", 10), "", 1, 0},
+		{"samples folder, any case", entries("x/SAMPLES/a.mkv", 50, "x/a.mkv", 10), "", 1, 0},
+		{"underscore sample", entries("movie_sample.mkv", 50, "movie.mkv", 10), "", 1, 0},
+		{"resample is no sample", entries("resample.mkv", 50, "movie.mkv", 10), "", 0, 0},
+		{"only samples: largest sample", entries("a-sample.mkv", 5, "b-sample.mkv", 8, "x.nfo", 99), "", 1, 0},
+		{"upper-case extension", entries("MOVIE.MKV", 10, "readme.txt", 99), "", 0, 0},
+		{"nested paths", entries("Show/Season 1/e1.mkv", 10, "Show/Season 2/e2.mkv", 20), "", 1, 0},
+		{"tie goes to lower index", entries("b.mkv", 10, "a.mkv", 10), "", 0, 0},
+		{"zero-length video is not playable", entries("movie.mkv", 0, "readme.txt", 5), "", -1, NoPlayable},
+		{"no video: the files to choose from", entries("a.txt", 1536, "b.jpg", 5), "", -1, NoPlayable},
+		{"no files", nil, "", -1, NoPlayable},
+		{"index picks any file", entries("a.mkv", 10, "b.txt", 5), "1", 1, 0},
+		{"index out of range", entries("a.mkv", 10), "7", -1, NoSuchIndex},
+		{"index of an empty file", entries("a.mkv", 10, "b.txt", 0), "1", -1, EmptyIndex},
+		{"huge index", entries("a.mkv", 10), "99999999999999999999", -1, NoSuchIndex},
+		{"glob on base name, case-insensitive", entries("dir/Ep1.MKV", 10, "dir/ep2.mkv", 20, "dir/x.txt", 99), "EP*.mkv", 1, 0},
+		{"glob on full path", entries("a/x.mkv", 30, "b/x.mkv", 10), "b/*", 1, 0},
+		{"glob allows non-video", entries("a.mkv", 30, "notes.txt", 10), "*.txt", 1, 0},
+		{"glob no match", entries("a.mkv", 30), "*.mp4", -1, NoMatch},
+		{"many files, all of them", entries(slices.Repeat([]any{"x.txt", 1}, 25)...), "", -1, NoPlayable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := Pick(tt.files, tt.sel)
 			if tt.want < 0 {
-				if !errors.Is(err, ErrNoVideo) || !strings.Contains(err.Error(), tt.phrase) {
-					t.Fatalf("err = %v, want ErrNoVideo with %q", err, tt.phrase)
+				var nv *NoVideoError
+				if !errors.Is(err, ErrNoVideo) || !errors.As(err, &nv) {
+					t.Fatalf("err = %v, want a *NoVideoError that is ErrNoVideo", err)
+				}
+				if nv.Reason != tt.why || nv.Sel != tt.sel || !slices.Equal(nv.Files, tt.files) {
+					t.Fatalf("err = %+v, want reason %v, choice %q and all %d files", nv, tt.why, tt.sel, len(tt.files))
 				}
 				return
 			}
@@ -71,14 +76,14 @@ func TestPick(t *testing.T) {
 }
 
 func TestPickBadGlob(t *testing.T) {
-	_, err := Pick(pickFiles("a.mkv", 1), "[")
-	if err == nil || errors.Is(err, ErrNoVideo) {
-		t.Fatalf("err = %v, want a bad pattern error", err)
+	_, err := Pick(entries("a.mkv", 1), "[")
+	if !errors.Is(err, path.ErrBadPattern) || errors.Is(err, ErrNoVideo) {
+		t.Fatalf("err = %v, want path.ErrBadPattern", err)
 	}
 }
 
 func TestPlaylist(t *testing.T) {
-	files := pickFiles(
+	files := entries(
 		"Show/S01E10.mkv", 5, "Show/S01E02.mkv", 5, "Show/s01e01.mkv", 5, "Show/S01E02.srt", 1,
 		"Show/Sample/S01E01.mkv", 5, "Show/S02E01.mkv", 5, "Show/S01E03.mkv", 0, "Show/S01E009.mp4", 5,
 	)
@@ -102,18 +107,18 @@ func TestPickNatural(t *testing.T) {
 		{"99999999999999999999999", "100000000000000000000000", -1},
 	}
 	for _, tt := range tests {
-		if got := pickNatural(tt.a, tt.b); got != tt.want {
-			t.Errorf("pickNatural(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
+		if got := natural(tt.a, tt.b); got != tt.want {
+			t.Errorf("natural(%q, %q) = %d, want %d", tt.a, tt.b, got, tt.want)
 		}
 	}
 }
 
 func TestSubtitles(t *testing.T) {
-	movie := pickFiles(
+	movie := entries(
 		"Movie.mkv", 100, "Movie.srt", 1, "Movie.en.srt", 1, "movie.ENG.forced.ASS", 1, "English.srt", 1,
 		"Subs/2_English.srt", 1, "Subtitles/fr/French.vtt", 1, "Other/Movie.srt", 1, "Movie.nfo", 1, "Sample/Movie-sample.mkv", 5,
 	)
-	show := pickFiles(
+	show := entries(
 		"S01E01.mkv", 100, "S01E02.mkv", 100, "S01E01.en.srt", 1, "S01E02.srt", 1, "English.srt", 1,
 		"Subs/S01E01/2_English.srt", 1, "Subs/S01E02/2_English.srt", 1, "Subs/S01E01.de.sub", 1, "Subs/misc.ssa", 1, "S01E010.srt", 1,
 	)
@@ -127,7 +132,7 @@ func TestSubtitles(t *testing.T) {
 			[]string{"Movie.srt", "Movie.en.srt", "movie.ENG.forced.ASS", "English.srt", "Subs/2_English.srt", "Subtitles/fr/French.vtt"}},
 		{"episode 1", show, 0, []string{"S01E01.en.srt", "Subs/S01E01/2_English.srt", "Subs/S01E01.de.sub"}},
 		{"episode 2", show, 1, []string{"S01E02.srt", "Subs/S01E02/2_English.srt"}},
-		{"nested video", pickFiles("Show/E1.mkv", 9, "Show/E2.mkv", 9, "Show/Subs/E1/en.srt", 1, "Subs/E1/en.srt", 1, "Show/E1.srt", 1), 0,
+		{"nested video", entries("Show/E1.mkv", 9, "Show/E2.mkv", 9, "Show/Subs/E1/en.srt", 1, "Subs/E1/en.srt", 1, "Show/E1.srt", 1), 0,
 			[]string{"Show/Subs/E1/en.srt", "Show/E1.srt"}},
 	}
 	for _, tt := range tests {
@@ -146,12 +151,15 @@ func TestSubtitles(t *testing.T) {
 // TestPickBadSources runs the bad .torrent fixtures that parse (see
 // source's TestBadSources) through Pick: each has nothing to play.
 func TestPickBadSources(t *testing.T) {
-	tests := []struct{ file, phrase string }{
-		{"zero-length-video.torrent", "none of the files is a non-empty video"},
+	tests := []struct {
+		file string
+		why  Reason
+	}{
+		{"zero-length-video.torrent", NoPlayable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
-			s, err := source.Parse(context.Background(), filepath.Join("..", "testdata", "bad", tt.file), source.Options{})
+			s, err := source.Parse(context.Background(), filepath.Join("..", "..", "testdata", "bad", tt.file), source.Options{})
 			if err != nil {
 				t.Fatalf("Parse: %v", err)
 			}
@@ -159,8 +167,9 @@ func TestPickBadSources(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := Pick(info.Files, ""); !errors.Is(err, ErrNoVideo) || !strings.Contains(err.Error(), tt.phrase) {
-				t.Fatalf("err = %v, want ErrNoVideo with %q", err, tt.phrase)
+			var nv *NoVideoError
+			if _, err := Pick(info.Files, ""); !errors.As(err, &nv) || nv.Reason != tt.why {
+				t.Fatalf("err = %v, want a *NoVideoError for %v", err, tt.why)
 			}
 		})
 	}
@@ -170,8 +179,8 @@ func TestPickBadSources(t *testing.T) {
 // list, and that the file Pick returns is one of the list. Seeds are the
 // file lists of the .torrent fixtures, good and bad, that parse.
 func FuzzPick(f *testing.F) {
-	good, _ := filepath.Glob(filepath.Join("..", "testdata", "*.torrent"))
-	bad, _ := filepath.Glob(filepath.Join("..", "testdata", "bad", "*.torrent"))
+	good, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "*.torrent"))
+	bad, _ := filepath.Glob(filepath.Join("..", "..", "testdata", "bad", "*.torrent"))
 	for _, p := range append(good, bad...) {
 		s, err := source.Parse(context.Background(), p, source.Options{})
 		if err != nil {
@@ -184,7 +193,7 @@ func FuzzPick(f *testing.F) {
 		f.Add(encodeFiles(info.Files), "")
 		f.Add(encodeFiles(info.Files), "1")
 	}
-	f.Add(encodeFiles(pickFiles("Show/S01E01.mkv", 5, "Show/Subs/S01E01/en.srt", 1)), "*.mkv")
+	f.Add(encodeFiles(entries("Show/S01E01.mkv", 5, "Show/Subs/S01E01/en.srt", 1)), "*.mkv")
 	f.Fuzz(func(t *testing.T, list, sel string) {
 		files := decodeFiles(list)
 		got, err := Pick(files, sel)
