@@ -17,6 +17,7 @@ import (
 	"github.com/btstream/btstream/player"
 	"github.com/btstream/btstream/stream"
 	"github.com/btstream/btstream/torrentutil"
+	"github.com/btstream/btstream/torrentutil/filestore"
 	"github.com/btstream/btstream/torrentutil/media"
 	"github.com/btstream/btstream/torrentutil/pick"
 	"github.com/btstream/btstream/torrentutil/source"
@@ -349,7 +350,7 @@ func copyOut(ctx context.Context, f *torrentutil.File, w io.Writer) error {
 // warnSpace warns when the file will not fit in the data folder's free
 // space: the download would fail part way.
 func (c *command) warnSpace(s *session, f *torrentutil.File) {
-	free, err := torrentutil.FreeSpace(s.dataDir)
+	free, err := filestore.FreeSpace(s.dataDir)
 	if err == nil && free < f.Size()-f.Progress(torrentutil.StartRule{}).Completed {
 		c.ui.warn("%s needs %s but %s has %s free", safeText(f.Name()), humanBytes(f.Size()), s.dataDir, humanBytes(free))
 	}

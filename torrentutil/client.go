@@ -11,6 +11,8 @@ import (
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/storage"
 	"golang.org/x/time/rate"
+
+	"github.com/btstream/btstream/torrentutil/filestore"
 )
 
 // Config configures a Client. The zero value plus a DataDir is a normal
@@ -57,7 +59,7 @@ func NewClient(cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	sto, err := newStorage(cfg.DataDir, cfg.Persist)
+	sto, err := filestore.New(cfg.DataDir, cfg.Persist)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package torrentutil
+package filestore
 
 import (
 	"path/filepath"

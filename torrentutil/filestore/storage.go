@@ -1,4 +1,4 @@
-package torrentutil
+package filestore
 
 import (
 	"context"
@@ -27,10 +27,10 @@ type fileStorage struct {
 	persist bool // pc outlives the process
 }
 
-// newStorage opens the storage in dir. With persist, piece completion lives in
+// New opens the storage in dir. With persist, piece completion lives in
 // a bolt database in dir, so a later run reuses verified pieces; without, it
 // lives in memory and dies with the process.
-func newStorage(dir string, persist bool) (storage.ClientImplCloser, error) {
+func New(dir string, persist bool) (storage.ClientImplCloser, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
 	}

@@ -1,6 +1,6 @@
 //go:build linux || darwin || freebsd || dragonfly
 
-package torrentutil
+package filestore
 
 import (
 	"fmt"
