@@ -10,6 +10,7 @@ import (
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
 
+	"github.com/btstream/btstream/torrentutil/plan"
 	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
@@ -120,7 +121,7 @@ func startBaseline(ctx context.Context, b *testing.B, f *File) (opener, func()) 
 		_, err := r.Seek(pos, io.SeekStart)
 		return r, err
 	}
-	tail := min(int64(tailBytes), f.Size())
+	tail := min(int64(plan.TailBytes), f.Size())
 	for _, span := range [][2]int64{{f.Size() - tail, tail}, {0, f.Size() / 100}} {
 		r, err := lib(span[0])
 		if err != nil {

@@ -7,26 +7,12 @@ import (
 	"time"
 
 	"github.com/btstream/btstream/torrentutil/media"
+	"github.com/btstream/btstream/torrentutil/plan"
 )
 
-const (
-	// defaultBitrate is assumed until the container or the player tells
-	// better: 8 Mbit/s, more than most films need, so that windows err long
-	// and an early start errs late.
-	defaultBitrate = 1 << 20
-	// durationRetry spaces attempts to read the container's duration while
-	// its bytes arrive.
-	durationRetry = 500 * time.Millisecond
-)
-
-// bitrateSource says where a bitrate estimate comes from, best last.
-type bitrateSource int
-
-const (
-	bitrateDefault   bitrateSource = iota // nothing known yet
-	bitrateObserved                       // the players' mean consumption
-	bitrateContainer                      // file size over the container's duration
-)
+// durationRetry spaces attempts to read the container's duration while its
+// bytes arrive.
+const durationRetry = 500 * time.Millisecond
 
 // bitrateState caches what the container says about the file's duration.
 type bitrateState struct {
@@ -36,32 +22,14 @@ type bitrateState struct {
 	failed bool          // the container has no duration: stop trying
 }
 
-// estimateBitrate picks the best playback bitrate estimate for a file of
-// size bytes: from its duration when known, else from the heads' observed
-// consumption (the fastest head: players read at least as fast as they
-// play), else defaultBitrate.
-func estimateBitrate(size int64, dur time.Duration, consumption []float64) (float64, bitrateSource) {
-	if dur > 0 && size > 0 {
-		return float64(size) / dur.Seconds(), bitrateContainer
-	}
-	best := 0.0
-	for _, c := range consumption {
-		best = max(best, c)
-	}
-	if best > 0 {
-		return best, bitrateObserved
-	}
-	return defaultBitrate, bitrateDefault
-}
-
 // bitrate returns the file's playback bitrate estimate, bytes per second.
 // It reads the container's duration from fetched bytes once they are there.
-func (f *File) bitrate(now time.Time, hs []head) (float64, bitrateSource) {
+func (f *File) bitrate(now time.Time, hs []plan.Head) (float64, plan.BitrateSource) {
 	var cs []float64
 	for _, h := range hs {
-		cs = append(cs, h.consumption(now))
+		cs = append(cs, h.Consumption(now))
 	}
-	return estimateBitrate(f.f.Length(), f.duration(now), cs)
+	return plan.EstimateBitrate(f.f.Length(), f.duration(now), cs)
 }
 
 // duration returns the container's duration, or 0 while it is unknown.
@@ -101,12 +69,12 @@ func (r fetchedReader) ReadAt(p []byte, off int64) (int, error) {
 	n := 0
 	for n < len(p) {
 		pos := off + int64(n)
-		i := g.piece(pos)
+		i := g.Piece(pos)
 		if !f.t.t.PieceState(i).Complete {
 			return n, errNotFetched
 		}
-		inPiece := f.f.Offset() + pos - int64(i)*g.pieceLen
-		want := min(int64(len(p)-n), g.pieceLen-inPiece)
+		inPiece := f.f.Offset() + pos - int64(i)*g.PieceLen
+		want := min(int64(len(p)-n), g.PieceLen-inPiece)
 		m, err := f.t.t.Piece(i).Storage().ReadAt(p[n:n+int(want)], inPiece)
 		n += m
 		if err != nil && m < int(want) {
@@ -117,6 +85,6 @@ func (r fetchedReader) ReadAt(p []byte, off int64) (int, error) {
 }
 
 // geometry places the file in the torrent's pieces.
-func (f *File) geometry() geometry {
-	return geometry{off: f.f.Offset(), size: f.f.Length(), pieceLen: f.t.t.Info().PieceLength}
+func (f *File) geometry() plan.Geometry {
+	return plan.Geometry{Off: f.f.Offset(), Size: f.f.Length(), PieceLen: f.t.t.Info().PieceLength}
 }

@@ -2,10 +2,11 @@ package torrentutil
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/anacrolix/torrent"
+
+	"github.com/btstream/btstream/torrentutil/plan"
 )
 
 // StartRule says when playback may start.
@@ -37,20 +38,20 @@ func (f *File) Prioritize(want int64) {
 	f.mu.Unlock()
 	tail, head := f.spans(want)
 	f.f.SetPriority(torrent.PiecePriorityNormal)
-	for i := head.begin; i < head.end; i++ {
+	for i := head.Begin; i < head.End; i++ {
 		f.t.t.Piece(i).SetPriority(torrent.PiecePriorityNext)
 	}
-	for i := tail.begin; i < tail.end; i++ {
+	for i := tail.Begin; i < tail.End; i++ {
 		f.t.t.Piece(i).SetPriority(torrent.PiecePriorityNow)
 	}
 }
 
 // spans returns the tail pieces and the pieces of the first want bytes.
-func (f *File) spans(want int64) (tail, head span) {
+func (f *File) spans(want int64) (tail, head plan.Span) {
 	pl := f.t.t.Info().PieceLength
 	size := f.f.Length()
-	return tailSpan(f.f.Offset(), size, pl, tailBytes),
-		pieceSpan(f.f.Offset(), min(max(want, 0), size), pl)
+	return plan.TailSpan(f.f.Offset(), size, pl, plan.TailBytes),
+		plan.PieceSpan(f.f.Offset(), min(max(want, 0), size), pl)
 }
 
 // Progress is a snapshot of a file's download, for the start rule and the
@@ -96,12 +97,12 @@ func (f *File) Progress(rule StartRule) Progress {
 	// Players read ahead into their own cache: what they read and have not
 	// played yet counts, as if playback began when the head last moved.
 	from, read := int64(0), int64(0)
-	if h, ok := playHead(hs); ok {
-		from = h.pos
-		read = h.pos - min(h.pos, h.startPos+int64(bitrate*now.Sub(h.since).Seconds()))
+	if h, ok := plan.PlayHead(hs); ok {
+		from = h.Pos
+		read = h.Pos - min(h.Pos, h.StartPos+int64(bitrate*now.Sub(h.Since).Seconds()))
 	}
-	lookAhead := int64(bitrate * windowDuration.Seconds())
-	rate, span := f.t.rate.sample(now, s.BytesRead)
+	lookAhead := int64(bitrate * plan.WindowDuration.Seconds())
+	rate, span := f.t.rate.Sample(now, s.BytesRead)
 	p := Progress{
 		Buffered:  f.bufferedFrom(0, want),
 		Want:      want,
@@ -121,8 +122,8 @@ func (f *File) Progress(rule StartRule) Progress {
 }
 
 // complete reports whether every piece of s is complete.
-func (f *File) complete(s span) bool {
-	for i := s.begin; i < s.end; i++ {
+func (f *File) complete(s plan.Span) bool {
+	for i := s.Begin; i < s.End; i++ {
 		if !f.t.t.PieceState(i).Complete {
 			return false
 		}
@@ -173,38 +174,4 @@ func (f *File) WaitReady(ctx context.Context, rule StartRule) error {
 		case <-tick.C:
 		}
 	}
-}
-
-// rateMeter turns a growing byte counter into a rate over the last few
-// seconds. Sampling is lazy: whoever asks for the rate feeds it.
-type rateMeter struct {
-	mu      sync.Mutex
-	samples []rateSample
-}
-
-type rateSample struct {
-	at time.Time
-	n  int64
-}
-
-const rateWindow = 3 * time.Second
-
-// sample records the counter n at now and returns the rate over the last
-// rateWindow, and the time span that rate is measured over.
-func (m *rateMeter) sample(now time.Time, n int64) (float64, time.Duration) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.samples = append(m.samples, rateSample{now, n})
-	// Keep one sample older than the window as the base.
-	drop := 0
-	for drop+1 < len(m.samples) && now.Sub(m.samples[drop+1].at) >= rateWindow {
-		drop++
-	}
-	m.samples = m.samples[drop:]
-	base := m.samples[0]
-	dt := now.Sub(base.at)
-	if dt <= 0 {
-		return 0, 0
-	}
-	return float64(n-base.n) / dt.Seconds(), dt
 }

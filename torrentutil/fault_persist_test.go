@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/btstream/btstream/torrentutil/plan"
 	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
@@ -23,20 +24,20 @@ func TestPersistPartialDownload(t *testing.T) {
 	data := torrenttest.Pattern(44*pieceLen + 1000)
 	size := int64(len(data))
 	want := int64(4 * pieceLen)
-	tail := tailSpan(0, size, pieceLen, tailBytes)
-	head := pieceSpan(0, want, pieceLen)
-	if head.end >= tail.begin {
+	tail := plan.TailSpan(0, size, pieceLen, plan.TailBytes)
+	head := plan.PieceSpan(0, want, pieceLen)
+	if head.End >= tail.Begin {
 		t.Fatalf("no gap between head %v and tail %v", head, tail)
 	}
 	// The first run can get the head and the tail: what the start rule needs.
-	have := func(i int) bool { return i < head.end || i >= tail.begin }
+	have := func(i int) bool { return i < head.End || i >= tail.Begin }
 	tests := []struct {
 		name   string
 		damage func(t *testing.T, path string)
 		left   int64 // bytes of the data file left by damage
 	}{
 		{"file kept", func(*testing.T, string) {}, size},
-		{"file truncated", truncate(int64(tail.begin)*pieceLen + pieceLen/2), int64(tail.begin)*pieceLen + pieceLen/2},
+		{"file truncated", truncate(int64(tail.Begin)*pieceLen + pieceLen/2), int64(tail.Begin)*pieceLen + pieceLen/2},
 		{"file deleted", func(t *testing.T, path string) {
 			if err := os.Remove(path); err != nil {
 				t.Fatal(err)

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/anacrolix/torrent"
+
+	"github.com/btstream/btstream/torrentutil/plan"
 )
 
 // File is one file of a torrent, opened for streaming. Its readers are the
@@ -94,54 +96,22 @@ func (f *File) open(ctx context.Context, responsive bool) *reader {
 func (f *File) headPositions() []int64 {
 	var ps []int64
 	for _, h := range f.headStates() {
-		ps = append(ps, h.pos)
+		ps = append(ps, h.Pos)
 	}
 	return ps
 }
 
-// head is a snapshot of one read head.
-type head struct {
-	pos      int64
-	startPos int64     // position at open or at the last seek
-	since    time.Time // time of open or of the last seek
-	lastRead time.Time // when a read last began
-}
-
-// consumption is the head's mean read rate since its last seek, bytes per
-// second; 0 until it has read for a while.
-func (h head) consumption(now time.Time) float64 {
-	dt := now.Sub(h.since)
-	if dt < consumptionMinAge {
-		return 0
-	}
-	return float64(h.pos-h.startPos) / dt.Seconds()
-}
-
-// consumptionMinAge: a younger head's rate is its first burst, not playback.
-const consumptionMinAge = 5 * time.Second
-
 // headStates returns the open readers that have read.
-func (f *File) headStates() []head {
+func (f *File) headStates() []plan.Head {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	var hs []head
+	var hs []plan.Head
 	for r := range f.heads {
 		if r.reading.Load() {
 			hs = append(hs, r.state())
 		}
 	}
 	return hs
-}
-
-// playHead returns the head read most recently: the player's playback
-// connection rather than a finished probe. ok is false without heads.
-func playHead(hs []head) (h head, ok bool) {
-	for _, c := range hs {
-		if !ok || c.lastRead.After(h.lastRead) {
-			h, ok = c, true
-		}
-	}
-	return h, ok
 }
 
 // poke wakes the scheduler without blocking.
@@ -168,14 +138,13 @@ type reader struct {
 	startPos        atomic.Int64
 }
 
-func (r *reader) state() head {
-	h := head{
-		pos:      r.pos.Load(),
-		startPos: r.startPos.Load(),
-		since:    time.Unix(0, r.since.Load()),
-		lastRead: time.Unix(0, r.lastRead.Load()),
+func (r *reader) state() plan.Head {
+	return plan.Head{
+		Pos:      r.pos.Load(),
+		StartPos: r.startPos.Load(),
+		Since:    time.Unix(0, r.since.Load()),
+		LastRead: time.Unix(0, r.lastRead.Load()),
 	}
-	return h
 }
 
 // readahead is called by the library with the client lock held: it must not
@@ -185,7 +154,7 @@ func (r *reader) readahead(rc torrent.ReadaheadContext) int64 {
 	if r.f.scheduled.Load() {
 		return 1
 	}
-	return clampReadahead(rc.CurrentPos-rc.ContiguousReadStartPos, r.size)
+	return plan.ClampReadahead(rc.CurrentPos-rc.ContiguousReadStartPos, r.size)
 }
 
 func (r *reader) Read(p []byte) (int, error) {

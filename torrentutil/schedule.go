@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/anacrolix/torrent"
+
+	"github.com/btstream/btstream/torrentutil/plan"
 )
 
 // scheduleTick is how often the windows are re-ranked when no head moves.
@@ -20,10 +22,11 @@ var errScheduled = errors.New("schedule: already running for this file")
 // start buffer, no background. Several times a second, and whenever a
 // reader opens, seeks or closes, it gives every piece ahead of a read head
 // a due time at the estimated bitrate and a priority tier by that time:
-// pieces due within urgentHorizon first, then the rest of a window of
-// windowDuration (bounded in bytes), nearest first. Only a frontier of the
-// soonest pieces is requestable at a time (see admit); what is left of it
-// goes to the background, the rest of the file in order. Pieces behind
+// pieces due within 2.5 s first, then the rest of a window of
+// plan.WindowDuration (bounded in bytes), nearest first. Only a frontier of
+// the soonest pieces is requestable at a time (see plan.Admit); what is
+// left of it goes to the background, the rest of the file in order. The
+// plan is package plan's; applying it is this loop's. Pieces behind
 // every head and outside the tail lose their boost. An urgent piece held
 // hostage by a far slower peer gets the rescue of rescue.go. The work per
 // tick is proportional to the windows, not to the torrent. When ctx ends
@@ -59,8 +62,8 @@ const backgroundWalk = 256
 // scheduler is the state of one Schedule call. Only its goroutine uses it.
 type scheduler struct {
 	f       *File
-	g       geometry
-	tail    span
+	g       plan.Geometry
+	tail    plan.Span
 	want    int64 // the start buffer: the window of the start before playback
 	primed  bool  // Prioritize was called
 	boosted map[int]torrent.PiecePriority
@@ -74,17 +77,17 @@ func newScheduler(f *File) *scheduler {
 	f.mu.Unlock()
 	tail, start := f.spans(want)
 	g := f.geometry()
-	s := &scheduler{f: f, g: g, want: want, primed: primed, boosted: make(map[int]torrent.PiecePriority), cursor: g.piece(0)}
+	s := &scheduler{f: f, g: g, want: want, primed: primed, boosted: make(map[int]torrent.PiecePriority), cursor: g.Piece(0)}
 	s.rescue.t = f.t.t
 	if !primed {
 		return s
 	}
 	s.tail = tail
 	// What Prioritize set: the plan takes it over, and resets what it drops.
-	for i := start.begin; i < start.end; i++ {
+	for i := start.Begin; i < start.End; i++ {
 		s.boosted[i] = torrent.PiecePriorityNext
 	}
-	for i := tail.begin; i < tail.end; i++ {
+	for i := tail.Begin; i < tail.End; i++ {
 		s.boosted[i] = torrent.PiecePriorityNow
 	}
 	return s
@@ -95,18 +98,18 @@ func (s *scheduler) step(now time.Time) {
 	t := s.f.t
 	hs := s.f.headStates()
 	bitrate, _ := s.f.bitrate(now, hs)
-	reach := windowBytes(bitrate, s.g.pieceLen)
-	var ws []window
+	reach := plan.WindowBytes(bitrate, s.g.PieceLen)
+	var ws []plan.Window
 	for _, h := range hs {
-		ws = append(ws, window{h.pos, reach})
+		ws = append(ws, plan.Window{Pos: h.Pos, Reach: reach})
 	}
 	if s.primed && !s.f.started.Load() {
 		// Before playback the start of the file is the one head.
-		ws = append(ws, window{0, max(reach, s.want)})
+		ws = append(ws, plan.Window{Pos: 0, Reach: max(reach, s.want)})
 	}
-	rate, _ := t.rate.sample(now, t.Stats().BytesRead)
+	rate, _ := t.rate.Sample(now, t.Stats().BytesRead)
 	complete := func(i int) bool { return t.t.PieceState(i).Complete }
-	want, left := admit(needs(s.g, ws, s.tail, bitrate), frontier(rate), s.g.pieceLen, complete)
+	want, left := plan.Admit(plan.Needs(s.g, ws, s.tail, bitrate), plan.Frontier(rate), s.g.PieceLen, complete)
 	if s.primed {
 		s.background(want, left, complete)
 	}
@@ -118,32 +121,32 @@ func (s *scheduler) step(now time.Time) {
 		}
 	}
 	for _, w := range ws {
-		if i := s.g.piece(w.pos); w.pos < s.g.size && !complete(i) {
+		if i := s.g.Piece(w.Pos); w.Pos < s.g.Size && !complete(i) {
 			urgent[i] = true
 		}
 	}
-	for _, c := range diff(s.boosted, want) {
-		t.t.Piece(c.piece).SetPriority(c.prio)
-		if c.prio == torrent.PiecePriorityNone {
-			delete(s.boosted, c.piece)
+	for _, c := range plan.Diff(s.boosted, want) {
+		t.t.Piece(c.Piece).SetPriority(c.Prio)
+		if c.Prio == torrent.PiecePriorityNone {
+			delete(s.boosted, c.Piece)
 		} else {
-			s.boosted[c.piece] = c.prio
+			s.boosted[c.Piece] = c.Prio
 		}
 	}
-	s.rescue.step(now, urgent, s.g.pieceLen)
+	s.rescue.step(now, urgent, s.g.PieceLen)
 }
 
 // background lets the first incomplete pieces of the file, in order, into
 // what is left of the budget at normal priority.
 func (s *scheduler) background(want map[int]torrent.PiecePriority, left int64, complete func(int) bool) {
-	for s.cursor < s.g.end() && complete(s.cursor) {
+	for s.cursor < s.g.End() && complete(s.cursor) {
 		s.cursor++
 	}
-	for i, n := s.cursor, 0; i < s.g.end() && left > 0 && n < backgroundWalk; i, n = i+1, n+1 {
+	for i, n := s.cursor, 0; i < s.g.End() && left > 0 && n < backgroundWalk; i, n = i+1, n+1 {
 		if _, ok := want[i]; ok || complete(i) {
 			continue
 		}
 		want[i] = torrent.PiecePriorityNormal
-		left -= s.g.pieceLen
+		left -= s.g.PieceLen
 	}
 }

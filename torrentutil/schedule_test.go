@@ -117,7 +117,7 @@ func TestClosingReaderDropsBoost(t *testing.T) {
 		done <- err
 	}()
 	// The piece after the head's: the scheduler's, not the reader's own.
-	ahead := f.geometry().piece(16<<20) + 1
+	ahead := f.geometry().Piece(16<<20) + 1
 	prio := func() torrent.PiecePriority { return tt.t.PieceState(ahead).Priority }
 	eventually(t, "the piece ahead of the head is urgent", func() bool { return prio() == torrent.PiecePriorityNow })
 	cancel()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/anacrolix/torrent"
 
+	"github.com/btstream/btstream/torrentutil/plan"
 	"github.com/btstream/btstream/torrentutil/source"
 )
 
@@ -21,7 +22,7 @@ type Torrent struct {
 	t     *torrent.Torrent
 	tried string                // where peers were looked for, for errors
 	werr  atomic.Pointer[error] // the first storage write error
-	rate  rateMeter
+	rate  plan.RateMeter
 }
 
 func (t *Torrent) setWriteErr(err error) {

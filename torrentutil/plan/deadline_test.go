@@ -1,0 +1,142 @@
+package plan
+
+import (
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/anacrolix/torrent/types"
+)
+
+const (
+	now  = types.PiecePriorityNow
+	next = types.PiecePriorityNext
+	soon = types.PiecePriorityReadahead
+	high = types.PiecePriorityHigh
+	norm = types.PiecePriorityNormal
+	none = types.PiecePriorityNone
+)
+
+func TestTierByDueTime(t *testing.T) {
+	tests := []struct {
+		start, pos int64
+		bitrate    float64
+		want       types.PiecePriority
+	}{
+		{0, 0, 1000, now},          // under the head
+		{-500, 0, 1000, now},       // begins before the head
+		{2499, 0, 1000, now},       // due in 2.499 s
+		{2500, 0, 1000, next},      // due in 2.5 s
+		{7499, 0, 1000, next},      // due in 7.499 s
+		{7500, 0, 1000, soon},      // due in 7.5 s
+		{15000, 0, 1000, high},     // due in 15 s
+		{1 << 30, 0, 1000, high},   // far away: still high, never below
+		{11000, 10000, 1000, now},  // relative to the head
+		{5000, 0, 0, now},          // unknown bitrate: everything due now
+		{20000, 0, 10000, now},     // a faster stream: 2 s
+		{200000, 0, 10000, high},   // 20 s
+		{100000, 0, 10000, soon},   // 10 s
+		{50000, 0, 10000, next},    // 5 s
+		{24999, 0, 10000, now},     // 2.4999 s
+		{1000000, 0, 100000, soon}, // 10 s
+	}
+	for _, tc := range tests {
+		if got := tierFor(dueIn(tc.start, tc.pos, tc.bitrate)); got != tc.want {
+			t.Errorf("start %d, head %d, %v B/s: tier %v, want %v", tc.start, tc.pos, tc.bitrate, got, tc.want)
+		}
+	}
+}
+
+func TestWindowBounds(t *testing.T) {
+	tests := []struct {
+		name     string
+		bitrate  float64
+		pieceLen int64
+		want     int64
+	}{
+		{"slow stream: the byte floor", 16 << 10, 256 << 10, readaheadMin},
+		{"30 s of playback", 1 << 20, 256 << 10, 30 << 20},
+		{"4k stream: the byte ceiling", 10 << 20, 256 << 10, readaheadMax},
+		{"huge pieces: two of them", 1 << 20, 64 << 20, 128 << 20},
+		{"no bitrate: the floor", 0, 256 << 10, readaheadMin},
+	}
+	for _, tc := range tests {
+		if got := WindowBytes(tc.bitrate, tc.pieceLen); got != tc.want {
+			t.Errorf("%s: windowBytes = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+	if got := Frontier(0); got != frontierMin {
+		t.Errorf("Frontier(0) = %d, want the floor %d", got, frontierMin)
+	}
+	if got := Frontier(10 << 20); got != 20<<20 {
+		t.Errorf("Frontier(10 MiB/s) = %d, want 2 s of it", got)
+	}
+}
+
+func TestNeedsOrder(t *testing.T) {
+	g := Geometry{Off: 100, Size: 10000, PieceLen: 1000} // pieces 0..10
+	tests := []struct {
+		name string
+		ws   []Window
+		tail Span
+		want []Need
+	}{
+		{"one head", []Window{{0, 2500}}, Span{}, []Need{{0, 0}, {1, 900 * time.Millisecond}, {2, 1900 * time.Millisecond}}},
+		{"head mid-piece", []Window{{1500, 1000}}, Span{}, []Need{{1, 0}, {2, 400 * time.Millisecond}}},
+		{"tail first, then the head", []Window{{3000, 1000}}, Span{9, 11}, []Need{{3, 0}, {9, 0}, {10, 0}, {4, 900 * time.Millisecond}}},
+		{"window clipped at the end", []Window{{9500, 5000}}, Span{}, []Need{{9, 0}, {10, 400 * time.Millisecond}}},
+		{"two heads: nearest decides, interleaved by due time", []Window{{0, 3000}, {5000, 2000}}, Span{},
+			[]Need{{0, 0}, {5, 0}, {1, 900 * time.Millisecond}, {6, 900 * time.Millisecond}, {2, 1900 * time.Millisecond}, {7, 1900 * time.Millisecond}, {3, 2900 * time.Millisecond}}},
+		{"overlapping heads count once", []Window{{0, 3000}, {1000, 1000}}, Span{}, []Need{{0, 0}, {1, 0}, {2, 900 * time.Millisecond}, {3, 2900 * time.Millisecond}}},
+		{"heads off the file are ignored", []Window{{-1, 1000}, {10000, 1000}, {0, 0}}, Span{}, []Need{}},
+	}
+	for _, tc := range tests {
+		got := Needs(g, tc.ws, tc.tail, 1000)
+		if !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: needs = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestAdmitBudget(t *testing.T) {
+	ns := []Need{{0, 0}, {1, 0}, {2, 3 * time.Second}, {3, 8 * time.Second}, {4, 20 * time.Second}}
+	tests := []struct {
+		name     string
+		budget   int64
+		complete []int
+		want     map[int]types.PiecePriority
+		left     int64
+	}{
+		{"all fit", 10, nil, map[int]types.PiecePriority{0: now, 1: now, 2: next, 3: soon, 4: high}, 5},
+		{"soonest first", 3, nil, map[int]types.PiecePriority{0: now, 1: now, 2: next}, 0},
+		{"urgent pieces always", 1, nil, map[int]types.PiecePriority{0: now, 1: now}, -1},
+		{"complete pieces cost nothing", 2, []int{0, 2}, map[int]types.PiecePriority{1: now, 3: soon}, 0},
+		{"nothing left", 0, []int{0, 1, 2, 3, 4}, map[int]types.PiecePriority{}, 0},
+	}
+	for _, tc := range tests {
+		done := map[int]bool{}
+		for _, i := range tc.complete {
+			done[i] = true
+		}
+		got, left := Admit(ns, tc.budget, 1, func(i int) bool { return done[i] })
+		if !reflect.DeepEqual(got, tc.want) || left != tc.left {
+			t.Errorf("%s: admit = %v, %d left; want %v, %d", tc.name, got, left, tc.want, tc.left)
+		}
+	}
+}
+
+func TestDiff(t *testing.T) {
+	boosted := map[int]types.PiecePriority{1: now, 2: next, 3: high}
+	want := map[int]types.PiecePriority{2: now, 3: high, 4: norm}
+	got := map[int]types.PiecePriority{}
+	for _, c := range Diff(boosted, want) {
+		if _, dup := got[c.Piece]; dup {
+			t.Fatalf("piece %d changed twice", c.Piece)
+		}
+		got[c.Piece] = c.Prio
+	}
+	wantChanges := map[int]types.PiecePriority{1: none, 2: now, 4: norm}
+	if !reflect.DeepEqual(got, wantChanges) {
+		t.Fatalf("diff = %v, want %v", got, wantChanges)
+	}
+}
