@@ -23,6 +23,14 @@ import (
 	"github.com/btstream/btstream/torrentutil/source"
 )
 
+// command is one invocation: what to do, and the world to do it in.
+type command struct {
+	name string // "", "ls", "info" or "demo"
+	cfg  config
+	d    deps
+	ui   *ui
+}
+
 // errDone ends the errgroup when playback is over; it is not a failure.
 var errDone = errors.New("done")
 
