@@ -49,7 +49,7 @@ func (c *command) demo(ctx context.Context) error {
 			tune(tc)
 		}
 	}
-	if _, err := c.findPlayer(); errors.Is(err, player.ErrNotFound) {
+	if _, err := c.consumer(); errors.Is(err, player.ErrNotFound) {
 		c.ui.warn("no player found (install mpv or VLC, or pass --player PATH); serving the demo until Ctrl-C")
 		c.cfg.NoPlayer = true
 	}

@@ -4,12 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path"
-	"syscall"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -128,14 +125,11 @@ func (c *command) open(ctx context.Context) (*session, error) {
 	return s, nil
 }
 
-// play is the main job: stream the chosen file to the player (or stdout, or
-// just serve it) and return when playback is over.
+// play is the main job: stream the chosen file to its consumer (a player,
+// stdout, or a printed URL) and return when playback is over.
 func (c *command) play(ctx context.Context) error {
-	if c.cfg.Stdout && c.d.terminal(c.d.stdout) {
-		return usagef("--stdout writes video bytes: pipe it into a player (btstream --stdout SRC | mpv -)")
-	}
 	// Before any download: a missing player is known now.
-	p, err := c.findPlayer()
+	cons, err := c.consumer()
 	if err != nil {
 		return err
 	}
@@ -144,27 +138,13 @@ func (c *command) play(ctx context.Context) error {
 		return err
 	}
 	defer s.close()
-	return c.stream(ctx, s, p)
-}
-
-// findPlayer returns the player to start, or none when nothing is played
-// (--stdout, --no-player) or a test plays instead.
-func (c *command) findPlayer() (player.Player, error) {
-	if c.cfg.Stdout || c.cfg.NoPlayer || c.d.play != nil {
-		return player.Player{}, nil
-	}
-	p, err := player.Find(c.cfg.Player)
-	if err != nil {
-		return p, err
-	}
-	p.Args = append(p.Args, c.cfg.PlayerArgs...)
-	return p, nil
+	return c.stream(ctx, s, cons)
 }
 
 // stream picks the file, serves it and hands it to its consumer. The order
 // of shutdown is the order of the errgroup unwinding: the player first, then
 // the HTTP server (bounded), then the caller closes the client and the data.
-func (c *command) stream(ctx context.Context, s *session, p player.Player) error {
+func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 	cfg := c.cfg
 	files := s.torrent.Files()
 	entry, err := c.choose(files)
@@ -176,7 +156,7 @@ func (c *command) stream(ctx context.Context, s *session, p player.Player) error
 	switch {
 	case cfg.Playlist:
 		videos = playlistFrom(pick.Playlist(files), entry, cfg.File != "")
-	case !cfg.Stdout: // a pipe carries one file: no subtitles to wait for
+	case cons.overHTTP(): // subtitles go over HTTP; a pipe carries one file
 		subs = pick.Subtitles(files, entry)
 	}
 	// The sources the server offers: the videos, then the subtitles.
@@ -202,7 +182,7 @@ func (c *command) stream(ctx context.Context, s *session, p player.Player) error
 
 	g, gctx := errgroup.WithContext(ctx)
 	m := player.Media{Title: f.Name(), Playlist: cfg.Playlist, Subtitles: append([]string{}, cfg.Subtitles...)}
-	if !cfg.Stdout {
+	if cons.overHTTP() {
 		srv, err := stream.Listen(stream.Config{Addr: cfg.Addr, ShutdownTimeout: time.Second, Logger: c.logger()}, srcs...)
 		if err != nil {
 			return fmt.Errorf("serve HTTP: %w", err)
@@ -239,7 +219,7 @@ func (c *command) stream(ctx context.Context, s *session, p player.Player) error
 		}
 		close(ready)
 		c.ui.ready(time.Since(start))
-		if err := c.consume(gctx, f, m, p); err != nil {
+		if err := cons.consume(gctx, f, m); err != nil {
 			return err
 		}
 		if cfg.Seed {
@@ -284,75 +264,6 @@ func playlistFrom(all []source.FileEntry, chosen source.FileEntry, rotate bool) 
 		}
 	}
 	return append([]source.FileEntry{chosen}, all...)
-}
-
-// consume hands the ready file to whoever reads it.
-func (c *command) consume(ctx context.Context, f *torrentutil.File, m player.Media, p player.Player) error {
-	switch {
-	case c.cfg.Stdout:
-		return copyOut(ctx, f, c.d.stdout)
-	case c.cfg.NoPlayer:
-		c.ui.url(m.URL)
-		<-ctx.Done()
-		return ctx.Err()
-	}
-	c.ui.playerStarted(p)
-	err := c.runPlayer(ctx, p, m)
-	c.ui.playerExited(err)
-	switch {
-	case ctx.Err() != nil:
-		return ctx.Err()
-	case killedByInterrupt(err):
-		// Ctrl-C reaches the player too, and may end it before btstream
-		// sees the signal: that is the user quitting, not a failure.
-		return errInterrupted
-	case err != nil:
-		return playerExitError{err}
-	}
-	return nil
-}
-
-// killedByInterrupt reports whether err is a process dying of SIGINT.
-func killedByInterrupt(err error) bool {
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) {
-		return false
-	}
-	ws, ok := ee.Sys().(syscall.WaitStatus)
-	return ok && ws.Signaled() && ws.Signal() == syscall.SIGINT
-}
-
-func (c *command) runPlayer(ctx context.Context, p player.Player, m player.Media) error {
-	if c.d.play != nil {
-		return c.d.play(ctx, p, m)
-	}
-	stdio := player.Stdio{}
-	if c.d.terminal(c.d.stdin) {
-		stdio.Stdin = c.d.stdin // the player's keyboard controls
-	}
-	if c.cfg.Verbose || c.cfg.Debug {
-		stdio.Stdout, stdio.Stderr = c.d.stderr, c.d.stderr
-	}
-	return p.Run(ctx, m, stdio)
-}
-
-// copyOut writes the file's bytes to w in order, only verified ones: what
-// goes to stdout may be kept. A reader that goes away (EPIPE: mpv quit)
-// ends it without error.
-func copyOut(ctx context.Context, f *torrentutil.File, w io.Writer) error {
-	r, err := f.OpenVerified(ctx)
-	if err != nil {
-		return err
-	}
-	defer r.Close()
-	_, err = io.CopyBuffer(w, r, make([]byte, 256<<10))
-	if errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrClosedPipe) {
-		return nil
-	}
-	if err != nil {
-		return fmt.Errorf("write to stdout: %w", err)
-	}
-	return nil
 }
 
 // warnSpace warns when the file will not fit in the data folder's free

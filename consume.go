@@ -1,0 +1,135 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/exec"
+	"syscall"
+
+	"github.com/btstream/btstream/player"
+	"github.com/btstream/btstream/torrentutil"
+)
+
+// consumer is where the stream goes once the start rule holds: a player,
+// stdout, or a URL printed for anything that plays HTTP. It is chosen once,
+// from the flags (command.consumer); a new kind of consumer is a new type.
+type consumer interface {
+	// overHTTP reports whether the consumer reads the stream from the HTTP
+	// server, which then runs and offers the subtitles too.
+	overHTTP() bool
+	// consume hands over the ready file f, whose stream m describes (its
+	// URL when overHTTP), and returns when the consumer is done with it:
+	// nil when playback is over, ctx's error when ctx ends first.
+	consume(ctx context.Context, f *torrentutil.File, m player.Media) error
+}
+
+// consumer returns where the stream goes: stdout (--stdout), a printed URL
+// (--no-player), or the player. It is called before any download, so that
+// a missing player or a terminal on stdout is known at once.
+func (c *command) consumer() (consumer, error) {
+	switch {
+	case c.cfg.Stdout:
+		if c.d.terminal(c.d.stdout) {
+			return nil, usagef("--stdout writes video bytes: pipe it into a player (btstream --stdout SRC | mpv -)")
+		}
+		return stdoutConsumer{c.d.stdout}, nil
+	case c.cfg.NoPlayer:
+		return urlConsumer{c.ui}, nil
+	}
+	pc := &playerConsumer{ui: c.ui, play: c.d.play}
+	if pc.play == nil { // a test plays instead
+		p, err := player.Find(c.cfg.Player)
+		if err != nil {
+			return nil, err
+		}
+		p.Args = append(p.Args, c.cfg.PlayerArgs...)
+		pc.p = p
+	}
+	if c.d.terminal(c.d.stdin) {
+		pc.stdio.Stdin = c.d.stdin // the player's keyboard controls
+	}
+	if c.cfg.Verbose || c.cfg.Debug {
+		pc.stdio.Stdout, pc.stdio.Stderr = c.d.stderr, c.d.stderr
+	}
+	return pc, nil
+}
+
+// playerConsumer starts the player on the stream and waits for it to exit.
+type playerConsumer struct {
+	p     player.Player
+	stdio player.Stdio
+	// play runs the player instead of p.Run: tests' stand-in. Nil runs p.
+	play func(ctx context.Context, p player.Player, m player.Media) error
+	ui   *ui
+}
+
+func (*playerConsumer) overHTTP() bool { return true }
+
+func (pc *playerConsumer) consume(ctx context.Context, _ *torrentutil.File, m player.Media) error {
+	pc.ui.playerStarted(pc.p)
+	var err error
+	if pc.play != nil {
+		err = pc.play(ctx, pc.p, m)
+	} else {
+		err = pc.p.Run(ctx, m, pc.stdio)
+	}
+	pc.ui.playerExited(err)
+	switch {
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case killedByInterrupt(err):
+		// Ctrl-C reaches the player too, and may end it before btstream
+		// sees the signal: that is the user quitting, not a failure.
+		return errInterrupted
+	case err != nil:
+		return playerExitError{err}
+	}
+	return nil
+}
+
+// killedByInterrupt reports whether err is a process dying of SIGINT.
+func killedByInterrupt(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGINT
+}
+
+// urlConsumer prints the stream's URL (--no-player) and serves until
+// interrupted.
+type urlConsumer struct{ ui *ui }
+
+func (urlConsumer) overHTTP() bool { return true }
+
+func (u urlConsumer) consume(ctx context.Context, _ *torrentutil.File, m player.Media) error {
+	u.ui.url(m.URL)
+	<-ctx.Done()
+	return ctx.Err()
+}
+
+// stdoutConsumer writes the file's bytes to stdout (--stdout), in order and
+// only verified ones: what goes to stdout may be kept. A reader that goes
+// away (EPIPE: mpv quit) ends it without error.
+type stdoutConsumer struct{ w io.Writer }
+
+func (stdoutConsumer) overHTTP() bool { return false }
+
+func (s stdoutConsumer) consume(ctx context.Context, f *torrentutil.File, _ player.Media) error {
+	r, err := f.OpenVerified(ctx)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	_, err = io.CopyBuffer(s.w, r, make([]byte, 256<<10))
+	if errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrClosedPipe) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("write to stdout: %w", err)
+	}
+	return nil
+}
