@@ -91,7 +91,7 @@ func (f *File) Progress(rule StartRule) Progress {
 	size := f.f.Length()
 	want := min(max(rule.Want, 0), size)
 	tail, _ := f.spans(want)
-	s := f.t.Stats()
+	s := f.t.stats()
 	hs := f.headStates()
 	bitrate, _ := f.bitrate(now, hs)
 	// Players read ahead into their own cache: what they read and have not

@@ -33,7 +33,7 @@ func TestCorruptPieceIsRefetched(t *testing.T) {
 			c := newTestClient(t, Config{})
 			tt, f := firstFile(t, c, liar)
 			f.Prioritize(f.Size())
-			waitFor(t, tt, "a hash failure", func() bool { return tt.Stats().HashFailures > 0 })
+			waitFor(t, tt, "a hash failure", func() bool { return tt.stats().HashFailures > 0 })
 			for _, i := range tc.bad {
 				if tt.t.PieceState(i).Complete {
 					t.Fatalf("corrupt piece %d is complete", i)
@@ -48,7 +48,7 @@ func TestCorruptPieceIsRefetched(t *testing.T) {
 			if honest.InfoHash() != liar.InfoHash() {
 				t.Fatal("seeders disagree on the torrent")
 			}
-			tt.AddPeers(honest.Addr())
+			tt.addPeers(honest.Addr())
 			if err := f.WaitReady(deadline(t), StartRule{Want: f.Size(), Exact: true}); err != nil {
 				t.Fatal(err)
 			}
@@ -88,9 +88,9 @@ func TestVerifiedReaderSkipsCorruptBytes(t *testing.T) {
 		n, _ := io.ReadFull(r, b)
 		got <- b[:n]
 	}()
-	waitFor(t, tt, "a hash failure", func() bool { return tt.Stats().HashFailures > 0 })
+	waitFor(t, tt, "a hash failure", func() bool { return tt.stats().HashFailures > 0 })
 	liar.Close()
 	honest := newFaultySeeder(t, "movie.mkv", data, pieceLen, fault{host: "127.0.0.2"})
-	tt.AddPeers(honest.Addr())
+	tt.addPeers(honest.Addr())
 	mustEqual(t, <-got, data[off:off+pieceLen])
 }

@@ -105,7 +105,7 @@ func waitFor(t testing.TB, tt *Torrent, what string, cond func() bool) {
 	for !cond() {
 		select {
 		case <-ctx.Done():
-			t.Fatalf("waiting for %s: %v; stats %+v, pieces %s", what, ctx.Err(), tt.Stats(), pieceStates(tt))
+			t.Fatalf("waiting for %s: %v; stats %+v, pieces %s", what, ctx.Err(), tt.stats(), pieceStates(tt))
 		case <-sub.Values:
 		case <-tick.C:
 		}

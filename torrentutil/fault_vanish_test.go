@@ -53,7 +53,7 @@ func TestReadSurvivesSeederRestart(t *testing.T) {
 			if second.InfoHash() != first.InfoHash() || second.Addr() == first.Addr() {
 				t.Fatalf("second seeder %s %s, first %s %s", second.InfoHash(), second.Addr(), first.InfoHash(), first.Addr())
 			}
-			tt.AddPeers(second.Addr())
+			tt.addPeers(second.Addr())
 			res := <-done // the reader's context is the failure guard
 			if res.err != nil {
 				t.Fatalf("read after the seeder came back: %v", res.err)

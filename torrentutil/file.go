@@ -45,17 +45,11 @@ func (t *Torrent) File(i int) (*File, error) {
 // Name is the file's base name.
 func (f *File) Name() string { return path.Base(f.f.DisplayPath()) }
 
-// Path is the file's path inside the torrent, "/"-separated.
-func (f *File) Path() string { return f.f.DisplayPath() }
-
 // Size is the file's length in bytes.
 func (f *File) Size() int64 { return f.f.Length() }
 
-// Index is the file's 0-based position in the torrent.
-func (f *File) Index() int { return f.index }
-
 // ETag is a strong HTTP validator: a torrent's content never changes.
-func (f *File) ETag() string { return fmt.Sprintf(`"%s-%d"`, f.t.InfoHash(), f.index) }
+func (f *File) ETag() string { return fmt.Sprintf(`"%s-%d"`, f.t.infoHash(), f.index) }
 
 // Open returns a reader of the file at offset 0, for one consumer (one HTTP
 // request). Its position is a read head: the pieces ahead of it are fetched

@@ -107,7 +107,7 @@ func (s *scheduler) step(now time.Time) {
 		// Before playback the start of the file is the one head.
 		ws = append(ws, plan.Window{Pos: 0, Reach: max(reach, s.want)})
 	}
-	rate, _ := t.rate.Sample(now, t.Stats().BytesRead)
+	rate, _ := t.rate.Sample(now, t.stats().BytesRead)
 	complete := func(i int) bool { return t.t.PieceState(i).Complete }
 	want, left := plan.Admit(plan.Needs(s.g, ws, s.tail, bitrate), plan.Frontier(rate), s.g.PieceLen, complete)
 	if s.primed {

@@ -96,8 +96,8 @@ func (t *Torrent) WaitInfo(ctx context.Context, timeout time.Duration, report fu
 	}
 }
 
-// InfoHash is the v1 infohash in lower-case hex.
-func (t *Torrent) InfoHash() string { return t.t.InfoHash().HexString() }
+// infoHash is the v1 infohash in lower-case hex.
+func (t *Torrent) infoHash() string { return t.t.InfoHash().HexString() }
 
 // Info describes the torrent; it needs the metadata (WaitInfo).
 func (t *Torrent) Info() source.Info {
@@ -111,13 +111,13 @@ func (t *Torrent) Files() []source.FileEntry { return t.Info().Files }
 // checkInfo validates metadata that came from peers.
 func (t *Torrent) checkInfo() error { return source.ValidateInfo(t.t.Info()) }
 
-// AddPeers adds peers to dial, as host:port, while the torrent runs: a
+// addPeers adds peers to dial, as host:port, while the torrent runs: a
 // peer that came back on a new port, or one the user names late. Like the
 // peers of a magnet's x.pe, they are trusted: a failed hash check alone does
 // not ban them. The library still bans by IP a peer proven to have sent a
 // bad block once the piece verifies from another peer (smart ban), and it
 // ignores addresses on a banned IP: one liar bans every peer behind its IP.
-func (t *Torrent) AddPeers(addrs ...string) {
+func (t *Torrent) addPeers(addrs ...string) {
 	peers := make([]torrent.PeerInfo, len(addrs))
 	for i, a := range addrs {
 		peers[i] = torrent.PeerInfo{Addr: torrent.StringAddr(a), Source: torrent.PeerSourceDirect, Trusted: true}
@@ -125,11 +125,8 @@ func (t *Torrent) AddPeers(addrs ...string) {
 	t.t.AddPeers(peers)
 }
 
-// Drop removes the torrent from the client and closes its files.
-func (t *Torrent) Drop() { t.t.Drop() }
-
-// Stats is a snapshot of the torrent's transfer.
-type Stats struct {
+// stats is a snapshot of the torrent's transfer.
+type stats struct {
 	BytesRead    int64 // useful payload bytes received so far
 	BytesWritten int64 // payload bytes uploaded so far
 	Peers        int   // connected peers
@@ -138,10 +135,10 @@ type Stats struct {
 	HashFailures int64 // pieces that failed their hash check
 }
 
-// Stats returns the current counters.
-func (t *Torrent) Stats() Stats {
+// stats returns the current counters.
+func (t *Torrent) stats() stats {
 	s := t.t.Stats()
-	return Stats{
+	return stats{
 		BytesRead:    s.BytesReadUsefulData.Int64(),
 		BytesWritten: s.BytesWrittenData.Int64(),
 		Peers:        s.ActivePeers,
