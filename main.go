@@ -2,6 +2,11 @@
 // downloads: it fetches the metadata, picks the largest video, fetches its
 // tail first, serves it over HTTP on loopback with Range support, and starts
 // the player once about 1% is buffered.
+//
+// This package is the command line and the wiring: flags become a config,
+// the steps are torrentutil's, stream's and player's, and errors become exit
+// codes and the only words btstream says to people. It does no streaming
+// work of its own.
 package main
 
 import (
