@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 
@@ -13,34 +12,30 @@ import (
 	"github.com/btstream/btstream/torrentutil/source"
 )
 
-// files makes FileEntries numbered in order from path, size pairs.
-func files(specs ...any) []source.FileEntry {
-	var out []source.FileEntry
-	for i := 0; i < len(specs); i += 2 {
-		out = append(out, source.FileEntry{Index: len(out), Path: specs[i].(string), Size: int64(specs[i+1].(int))})
-	}
-	return out
-}
-
 // When no file fits, the message says why, lists the files (sizes through
 // humanize, names escaped) and says how to choose one: exit code 5.
 func TestClassifyNoVideo(t *testing.T) {
+	type f = source.FileEntry
+	var many []f
+	for i := range 25 {
+		many = append(many, f{Index: i, Path: "x.txt", Size: 1})
+	}
 	tests := []struct {
 		name    string
 		files   []source.FileEntry
 		sel     string
 		phrases []string // in the message
 	}{
-		{"zero-length video is not playable", files("movie.mkv", 0, "readme.txt", 5), "", []string{"no playable video file: none of the files is a non-empty video"}},
-		{"no video lists files and hint", files("a.txt", 1536, "b.jpg", 5), "",
+		{"zero-length video is not playable", []f{{Index: 0, Path: "movie.mkv"}, {Index: 1, Path: "readme.txt", Size: 5}}, "", []string{"no playable video file: none of the files is a non-empty video"}},
+		{"no video lists files and hint", []f{{Index: 0, Path: "a.txt", Size: 1536}, {Index: 1, Path: "b.jpg", Size: 5}}, "",
 			[]string{"   0    1.5 KiB  a.txt\n", "   1        5 B  b.jpg\nchoose one with --file INDEX or --file 'GLOB'"}},
 		{"no files", nil, "", []string{"the torrent has 0 files"}},
-		{"index out of range", files("a.mkv", 10), "7", []string{"no file with index 7"}},
-		{"index of an empty file", files("a.mkv", 10, "b.txt", 0), "1", []string{"file 1 is empty"}},
-		{"huge index", files("a.mkv", 10), "99999999999999999999", []string{"no file with index"}},
-		{"glob no match", files("a.mkv", 30), "*.mp4", []string{`no non-empty file matches "*.mp4"`}},
-		{"long listing is cut", files(slices.Repeat([]any{"x.txt", 1}, 25)...), "", []string{"  19        1 B  x.txt\n  … and 5 more\n"}},
-		{"names cannot move the cursor or forge lines", files("a\x1b[2J\nbtstream: fake.txt", 1), "", []string{`a\x1b[2J\x0abtstream: fake.txt`}},
+		{"index out of range", []f{{Index: 0, Path: "a.mkv", Size: 10}}, "7", []string{"no file with index 7"}},
+		{"index of an empty file", []f{{Index: 0, Path: "a.mkv", Size: 10}, {Index: 1, Path: "b.txt"}}, "1", []string{"file 1 is empty"}},
+		{"huge index", []f{{Index: 0, Path: "a.mkv", Size: 10}}, "99999999999999999999", []string{"no file with index"}},
+		{"glob no match", []f{{Index: 0, Path: "a.mkv", Size: 30}}, "*.mp4", []string{`no non-empty file matches "*.mp4"`}},
+		{"long listing is cut", many, "", []string{"  19        1 B  x.txt\n  … and 5 more\n"}},
+		{"names cannot move the cursor or forge lines", []f{{Index: 0, Path: "a\x1b[2J\nbtstream: fake.txt", Size: 1}}, "", []string{`a\x1b[2J\x0abtstream: fake.txt`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,7 +75,7 @@ func TestClassifyZeroLengthVideoFixture(t *testing.T) {
 // A --file pattern that does not parse is named as the flag's value.
 func TestChooseBadPattern(t *testing.T) {
 	c := &command{cfg: config{File: "["}}
-	_, err := c.choose(files("a.mkv", 1))
+	_, err := c.choose([]source.FileEntry{{Index: 0, Path: "a.mkv", Size: 1}})
 	if err == nil || errors.Is(err, pick.ErrNoVideo) || err.Error() != `--file "[": syntax error in pattern` {
 		t.Fatalf("err = %v, want the bad pattern named as --file's", err)
 	}
