@@ -219,7 +219,7 @@ func TestBadSources(t *testing.T) {
 
 // FuzzParseSource checks that Parse never panics and that it either
 // fails with ErrBadSource or returns a Source the client can use.
-func FuzzParse(f *testing.F) {
+func FuzzParseSource(f *testing.F) {
 	for _, pat := range []string{"*.torrent", "bad/*"} {
 		paths, _ := filepath.Glob(filepath.Join("..", "..", "testdata", pat))
 		for _, p := range paths {
