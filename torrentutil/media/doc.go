@@ -1,7 +1,8 @@
 // Package media knows the files btstream plays: which names are videos and
-// subtitles and the media type each is served as (one table), and how long
-// an MP4 or Matroska file plays, read from its container through an
-// io.ReaderAt.
+// subtitles and the media type each is served as (one table), where a
+// container keeps the index a player reads first (Locate: an MP4's moov, a
+// Matroska file's Cues, an AVI's idx1, found from the file's first bytes),
+// and how long an MP4 or Matroska file plays.
 //
 // It knows nothing of torrents, and it does not probe, decode or transcode
 // media: a name's extension decides its kind.
