@@ -106,7 +106,22 @@ type fileTorrent struct {
 
 	mu     sync.Mutex
 	open   map[int]*os.File
-	closed bool // no file is opened after close: late reads and writes fail
+	closed bool     // no file is opened after close: late reads and writes fail
+	asked  []uint64 // a bit per piece: its completion was asked for before
+}
+
+// firstAsk reports whether piece i's completion is asked for the first
+// time, and records that it was.
+func (t *fileTorrent) firstAsk(i int) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	w, bit := i/64, uint64(1)<<(i%64)
+	if w >= len(t.asked) {
+		t.asked = append(t.asked, make([]uint64, w+1-len(t.asked))...)
+	}
+	first := t.asked[w]&bit == 0
+	t.asked[w] |= bit
+	return first
 }
 
 func (t *fileTorrent) piece(p metainfo.Piece) storage.PieceImpl {
@@ -221,9 +236,14 @@ func (p *filePiece) MarkNotComplete() error { return p.t.pc.Set(p.key(), false) 
 // piece: a piece recorded complete whose file was since deleted or truncated
 // is incomplete again and is fetched anew. A piece with no record is
 // incomplete when there is no data for it or when the record is persistent
-// (it would say so had the piece been verified); only then does the library
-// hash it at start, to reuse data a non-persistent run left behind. Hashing
-// every unrecorded piece would read a whole sparse file at each start.
+// (it would say so had the piece been verified). Otherwise it is unknown
+// (Ok false), so that the library hashes it at start to reuse data a
+// non-persistent run left behind; hashing every unrecorded piece would read
+// a whole sparse file at each start. Unknown is said only the first time:
+// v1.61.0 asks again when a read is cancelled, and it queues a hash check
+// for an unknown piece only at start (Torrent.queueInitialPieceCheck), so a
+// piece unknown later is never requested again. A player that dropped a
+// connection while waiting for a piece froze there for good.
 func (p *filePiece) Completion() storage.Completion {
 	c, err := p.t.pc.Get(p.key())
 	if err != nil {
@@ -235,7 +255,8 @@ func (p *filePiece) Completion() storage.Completion {
 	if !c.Ok && p.t.persist {
 		return storage.Completion{Ok: true, Complete: false}
 	}
-	if p.onDisk() {
+	first := p.t.firstAsk(p.p.Index())
+	if p.onDisk() && (c.Ok || first) {
 		return c
 	}
 	if c.Ok && c.Complete {
