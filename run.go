@@ -172,12 +172,16 @@ func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 	}
 	f := opened[0]
 	rule := cfg.Buffer.rule(f.Size())
+	rule.NoIndex = !cons.overHTTP() // a pipe is read in order: no index first
 	c.ui.file(videos[0], rule.Want)
 	c.warnSpace(s, f)
-	f.Prioritize(rule.Want)
+	f.Prioritize(rule)
 	subFiles := opened[len(videos):]
+	subRule := func(sf *torrentutil.File) torrentutil.StartRule {
+		return torrentutil.StartRule{Want: sf.Size(), Exact: true} // small, and the player reads them at once
+	}
 	for _, sf := range subFiles {
-		sf.Prioritize(sf.Size()) // small, and the player reads them at once
+		sf.Prioritize(subRule(sf))
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -200,17 +204,15 @@ func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 		c.ui.listening(m.URL, s.client.ListenPort())
 		g.Go(func() error { return srv.Serve(gctx) })
 	}
-	// Every video gets its scheduler: a playlist's next episode is served
-	// by a window at its read head as soon as the player opens it.
-	for _, v := range opened[:len(videos)] {
-		g.Go(func() error { return v.Schedule(gctx) })
-	}
+	// One scheduler serves every file: a playlist's next episode gets a
+	// window at its read head as soon as the player opens it.
+	g.Go(func() error { return s.torrent.Schedule(gctx) })
 	ready := make(chan struct{})
 	g.Go(func() error { return c.ui.progressLoop(gctx, f, rule, ready) })
 	g.Go(func() error {
 		start := time.Now()
 		for _, sf := range subFiles {
-			if err := sf.WaitReady(gctx, torrentutil.StartRule{Want: sf.Size(), Exact: true}); err != nil {
+			if err := sf.WaitReady(gctx, subRule(sf)); err != nil {
 				return err
 			}
 		}

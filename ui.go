@@ -260,11 +260,11 @@ func (u *ui) progressLoop(ctx context.Context, f *torrentutil.File, rule torrent
 		status := fmt.Sprintf("%s ahead · %s of %s needed · %d peers (%d seeds)",
 			p.Ahead.Truncate(100*time.Millisecond), humanRate(p.Rate), humanRate(p.Bitrate), p.Peers, p.Seeds)
 		if buffering {
-			tail := "tail ✓"
-			if !p.TailDone {
-				tail = "tail …"
+			index := "index ✓"
+			if !p.IndexDone {
+				index = "index …"
 			}
-			u.updateBar(p.Buffered, "buffering "+tail+" · "+status)
+			u.updateBar(p.Buffered, "buffering "+index+" · "+status)
 		} else {
 			u.updateBar(p.Completed, "playing · "+status)
 		}

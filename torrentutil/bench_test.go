@@ -10,7 +10,6 @@ import (
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
 
-	"github.com/btstream/btstream/torrentutil/plan"
 	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
@@ -110,6 +109,9 @@ func benchSeeder(b *testing.B, path string, rate int64) *Seeder {
 	return s
 }
 
+// baselineTail is the baseline's fixed tail, read before anything else.
+const baselineTail = 4 << 20
+
 // startBaseline is the library alone: the tail read first through a
 // reader, then 1% buffered through a head reader, library readers with the
 // default read-ahead for the player.
@@ -121,7 +123,7 @@ func startBaseline(ctx context.Context, b *testing.B, f *File) (opener, func()) 
 		_, err := r.Seek(pos, io.SeekStart)
 		return r, err
 	}
-	tail := min(int64(plan.TailBytes), f.Size())
+	tail := min(int64(baselineTail), f.Size())
 	for _, span := range [][2]int64{{f.Size() - tail, tail}, {0, f.Size() / 100}} {
 		r, err := lib(span[0])
 		if err != nil {
@@ -137,16 +139,16 @@ func startBaseline(ctx context.Context, b *testing.B, f *File) (opener, func()) 
 
 // startScheduled is btstream: Prioritize, Schedule, the start rule.
 func startScheduled(ctx context.Context, b *testing.B, f *File) (opener, func()) {
-	want := f.Size() / 100
-	f.Prioritize(want)
+	rule := StartRule{Want: f.Size() / 100}
+	f.Prioritize(rule)
 	sctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		f.Schedule(sctx)
+		f.t.Schedule(sctx)
 	}()
 	stop := func() { cancel(); <-done }
-	if err := f.WaitReady(ctx, StartRule{Want: want}); err != nil {
+	if err := f.WaitReady(ctx, rule); err != nil {
 		stop()
 		b.Fatal(err)
 	}

@@ -12,10 +12,10 @@ import (
 
 // durationRetry spaces attempts to read the container's duration while its
 // bytes arrive.
-const durationRetry = 500 * time.Millisecond
+const durationRetry = 100 * time.Millisecond
 
-// bitrateState caches what the container says about the file's duration.
-type bitrateState struct {
+// durationState caches what the container says about the file's duration.
+type durationState struct {
 	mu     sync.Mutex
 	dur    time.Duration // 0 until known
 	next   time.Time     // no new attempt before this
@@ -32,15 +32,30 @@ func (f *File) bitrate(now time.Time, hs []plan.Head) (float64, plan.BitrateSour
 	return plan.EstimateBitrate(f.f.Length(), f.duration(now), cs)
 }
 
-// duration returns the container's duration, or 0 while it is unknown.
+// duration returns the container's duration, or 0 while it is unknown:
+// from the first bytes when they say (Matroska), else from the index once
+// it is in (an MP4's moov, wherever it is), else from the complete pieces
+// of the file.
 func (f *File) duration(now time.Time) time.Duration {
+	f.mu.Lock()
+	ls := f.layout
+	f.mu.Unlock()
+	if ls.headDur > 0 {
+		return ls.headDur
+	}
 	e := &f.est
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.dur > 0 || e.failed || now.Before(e.next) {
 		return e.dur
 	}
-	d, err := media.Duration(fetchedReader{f}, f.f.Length())
+	var d time.Duration
+	var err error
+	if ls.known && ls.l.HasIndex() && ls.l.Container == "mp4" {
+		d, err = media.DurationOfIndex(fetchedReader{f}, ls.l)
+	} else {
+		d, err = media.Duration(fetchedReader{f}, f.f.Length())
+	}
 	switch {
 	case err == nil:
 		e.dur = d
@@ -65,7 +80,7 @@ func (r fetchedReader) ReadAt(p []byte, off int64) (int, error) {
 	if off < 0 || off+int64(len(p)) > size {
 		return 0, fmt.Errorf("%w: read at %d past the end", media.ErrUnknownContainer, off)
 	}
-	g := f.geometry()
+	g := f.g
 	n := 0
 	for n < len(p) {
 		pos := off + int64(n)
@@ -82,9 +97,4 @@ func (r fetchedReader) ReadAt(p []byte, off int64) (int, error) {
 		}
 	}
 	return n, nil
-}
-
-// geometry places the file in the torrent's pieces.
-func (f *File) geometry() plan.Geometry {
-	return plan.Geometry{Off: f.f.Offset(), Size: f.f.Length(), PieceLen: f.t.t.Info().PieceLength}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/anacrolix/torrent"
@@ -48,6 +49,9 @@ type Client struct {
 	portFallback bool
 	noDHT        bool // for error messages: where peers were looked for
 	noTrackers   bool
+	// torrents maps the library's torrents to ours, for the callbacks
+	// that feed each torrent's peer book.
+	torrents sync.Map // *torrent.Torrent -> *Torrent
 }
 
 // NewClient starts a client that listens for peers.
@@ -65,6 +69,7 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	tcfg := clientConfig(cfg, sto, log)
 	c := &Client{sto: sto, log: log, noDHT: tcfg.NoDHT, noTrackers: tcfg.DisableTrackers}
+	c.watchPeers(&tcfg.Callbacks)
 	c.cl, err = torrent.NewClient(tcfg)
 	if err != nil && isAddrInUse(err) && tcfg.ListenPort != 0 {
 		tcfg.ListenPort = 0
@@ -94,11 +99,11 @@ func clientConfig(cfg Config, sto storage.ClientImpl, log *slog.Logger) *torrent
 	tc.Seed = cfg.Seed
 	tc.DisableWebtorrent = true // less CPU and no STUN traffic; webseeds stay on
 	tc.HTTPUserAgent = "btstream"
-	// v1.61.0's peer message writer can miss a wake-up and then sits idle,
-	// requests queued, until its keep-alive timer fires: a minute by
-	// default, seen on about 3% of loopback transfers. The timer is the
-	// only backstop, so its period bounds the stall. A keep-alive is 4 bytes.
-	tc.KeepAliveTimeout = keepAliveTimeout
+	// The keep-alive stays the library's: one after a minute of silence.
+	// Real clients drop a peer that sends more (aria2: two within 5 s is a
+	// flood). v1.61.0's connection writer can miss a wake-up and sleep
+	// until that timer fires; the rescue wakes such a connection instead
+	// (plan.Culprit).
 	tc.Slogger = log
 	if cfg.DownloadRate > 0 {
 		tc.DownloadRateLimiter = rate.NewLimiter(rate.Limit(cfg.DownloadRate), int(max(cfg.DownloadRate, 1<<16)))
@@ -125,9 +130,6 @@ func clientConfig(cfg Config, sto storage.ClientImpl, log *slog.Logger) *torrent
 	}
 	return tc
 }
-
-// keepAliveTimeout bounds the library's lost-wake-up stall (see clientConfig).
-const keepAliveTimeout = 500 * time.Millisecond
 
 func isAddrInUse(err error) bool {
 	return strings.Contains(err.Error(), "address already in use")

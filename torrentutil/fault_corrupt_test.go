@@ -32,7 +32,7 @@ func TestCorruptPieceIsRefetched(t *testing.T) {
 			liar := newFaultySeeder(t, "movie.mkv", data, pieceLen, fault{corrupt: pieceSet(tc.bad...)})
 			c := newTestClient(t, Config{})
 			tt, f := firstFile(t, c, liar)
-			f.Prioritize(f.Size())
+			stream(t, f, StartRule{Want: f.Size(), Exact: true})
 			waitFor(t, tt, "a hash failure", func() bool { return tt.stats().HashFailures > 0 })
 			for _, i := range tc.bad {
 				if tt.t.PieceState(i).Complete {

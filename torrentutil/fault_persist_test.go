@@ -24,7 +24,7 @@ func TestPersistPartialDownload(t *testing.T) {
 	data := torrenttest.Pattern(44*pieceLen + 1000)
 	size := int64(len(data))
 	want := int64(4 * pieceLen)
-	tail := plan.TailSpan(0, size, pieceLen, plan.TailBytes)
+	tail := plan.TailSpan(0, size, pieceLen, fallbackTail)
 	head := plan.PieceSpan(0, want, pieceLen)
 	if head.End >= tail.Begin {
 		t.Fatalf("no gap between head %v and tail %v", head, tail)
@@ -50,10 +50,20 @@ func TestPersistPartialDownload(t *testing.T) {
 			s := newFaultySeeder(t, "movie.mkv", data, pieceLen, fault{missing: func(i int) bool { return !have(i) }})
 			c := newTestClient(t, Config{DataDir: dir, Persist: true})
 			_, f := firstFile(t, c, s)
-			f.Prioritize(want)
+			stream(t, f, StartRule{Want: want, Exact: true})
 			if err := f.WaitReady(deadline(t), StartRule{Want: want, Exact: true}); err != nil {
 				t.Fatal(err)
 			}
+			// The start rule counts bytes in, not verified: the last of them
+			// may still be hashing. This run ends once they are verified.
+			waitFor(t, f.t, "the head and the tail verified", func() bool {
+				for i := range f.t.t.NumPieces() {
+					if have(i) && !f.t.t.PieceState(i).Complete {
+						return false
+					}
+				}
+				return true
+			})
 			if err := c.Close(); err != nil {
 				t.Fatal(err)
 			}

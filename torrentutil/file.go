@@ -11,35 +11,48 @@ import (
 
 	"github.com/anacrolix/torrent"
 
+	"github.com/btstream/btstream/torrentutil/media"
 	"github.com/btstream/btstream/torrentutil/plan"
 )
 
 // File is one file of a torrent, opened for streaming. Its readers are the
-// read heads the scheduler serves.
+// read heads its torrent's scheduler serves.
 type File struct {
 	t     *Torrent
 	f     *torrent.File
 	index int
+	g     plan.Geometry
 
 	mu     sync.Mutex
 	heads  map[*reader]struct{}
-	want   int64 // the start buffer, set by Prioritize
-	primed bool  // Prioritize was called: the tail, the start and the rest are wanted
+	rule   StartRule
+	primed bool // Prioritize was called: the index, the start and the rest are wanted
+	layout layoutState
 
-	scheduled atomic.Bool   // Schedule runs: readers leave their windows to it
-	started   atomic.Bool   // some reader has read: playback has begun
-	wake      chan struct{} // a head moved, appeared or went: re-plan now
-	est       bitrateState
+	started atomic.Bool // some reader has read: playback has begun
+	est     durationState
 }
 
 // File returns file i of the torrent (0-based, torrent order); it needs the
-// metadata (WaitInfo).
+// metadata (WaitInfo). Asked twice for one index, it returns the same File.
 func (t *Torrent) File(i int) (*File, error) {
 	files := t.t.Files()
 	if i < 0 || i >= len(files) {
 		return nil, fmt.Errorf("file index %d out of range (0-%d)", i, len(files)-1)
 	}
-	return &File{t: t, f: files[i], index: i, heads: make(map[*reader]struct{}), wake: make(chan struct{}, 1)}, nil
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if f := t.files[i]; f != nil {
+		return f, nil
+	}
+	tf := files[i]
+	f := &File{t: t, f: tf, index: i, heads: make(map[*reader]struct{}),
+		g: plan.Geometry{Off: tf.Offset(), Size: tf.Length(), PieceLen: t.t.Info().PieceLength}}
+	if t.files == nil {
+		t.files = make(map[int]*File)
+	}
+	t.files[i] = f
+	return f, nil
 }
 
 // Name is the file's base name.
@@ -50,6 +63,9 @@ func (f *File) Size() int64 { return f.f.Length() }
 
 // ETag is a strong HTTP validator: a torrent's content never changes.
 func (f *File) ETag() string { return fmt.Sprintf(`"%s-%d"`, f.t.infoHash(), f.index) }
+
+// isVideo reports whether the file is played, not only read (subtitles).
+func (f *File) isVideo() bool { return media.IsVideo(f.f.DisplayPath()) }
 
 // Open returns a reader of the file at offset 0, for one consumer (one HTTP
 // request). Its position is a read head: the pieces ahead of it are fetched
@@ -83,37 +99,35 @@ func (f *File) open(ctx context.Context, responsive bool) *reader {
 	f.mu.Lock()
 	f.heads[r] = struct{}{}
 	f.mu.Unlock()
+	f.t.poke()
 	return r
 }
 
-// headPositions returns the positions of the open readers that have read.
-func (f *File) headPositions() []int64 {
-	var ps []int64
-	for _, h := range f.headStates() {
-		ps = append(ps, h.Pos)
-	}
-	return ps
-}
+// idleHead: a reader that has not asked for bytes for this long, and is not
+// waiting for any, is a connection the player no longer reads (mpv's first
+// request once it jumped to the index, a superseded request after a seek).
+// It keeps no window.
+const idleHead = 2 * time.Second
 
-// headStates returns the open readers that have read.
-func (f *File) headStates() []plan.Head {
+// headStates returns the read heads: the open readers that have read. With
+// active, only those that read lately or wait for bytes now.
+func (f *File) headStates(now time.Time, active bool) []plan.Head {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	var hs []plan.Head
 	for r := range f.heads {
-		if r.reading.Load() {
+		if r.reading.Load() && (!active || !r.idle(now)) {
 			hs = append(hs, r.state())
 		}
 	}
 	return hs
 }
 
-// poke wakes the scheduler without blocking.
-func (f *File) poke() {
-	select {
-	case f.wake <- struct{}{}:
-	default:
-	}
+// hasHeads reports whether any reader of the file is open.
+func (f *File) hasHeads() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.heads) > 0
 }
 
 // reader is a file reader that clips reads at the end of the file (v1.61.0
@@ -126,10 +140,11 @@ type reader struct {
 	ctx     context.Context
 	pos     atomic.Int64
 	reading atomic.Bool // has read since open: an idle probe is no head
+	inRead  atomic.Bool // a Read waits for bytes now
 	closed  sync.Once
-	// Unix nanoseconds: open or last seek, last read.
-	since, lastRead atomic.Int64
-	startPos        atomic.Int64
+	// Unix nanoseconds: open or last seek, last read begun, last read ended.
+	since, lastRead, lastDone atomic.Int64
+	startPos                  atomic.Int64
 }
 
 func (r *reader) state() plan.Head {
@@ -141,11 +156,17 @@ func (r *reader) state() plan.Head {
 	}
 }
 
+// idle reports whether the reader neither waits for bytes nor asked for
+// any within idleHead.
+func (r *reader) idle(now time.Time) bool {
+	return !r.inRead.Load() && now.Sub(time.Unix(0, r.lastDone.Load())) > idleHead
+}
+
 // readahead is called by the library with the client lock held: it must not
-// call back into the client. While Schedule runs, the window is its job and
-// the library only hears of the piece under the head.
+// call back into the client. While the scheduler runs, the window is its
+// job and the library only hears of the piece under the head.
 func (r *reader) readahead(rc torrent.ReadaheadContext) int64 {
-	if r.f.scheduled.Load() {
+	if r.f.t.scheduled.Load() {
 		return 1
 	}
 	return plan.ClampReadahead(rc.CurrentPos-rc.ContiguousReadStartPos, r.size)
@@ -160,11 +181,17 @@ func (r *reader) Read(p []byte) (int, error) {
 		p = p[:rem]
 	}
 	r.lastRead.Store(time.Now().UnixNano())
+	r.inRead.Store(true)
 	if !r.reading.Swap(true) {
-		r.f.started.Store(true)
-		r.f.poke()
+		playing := r.f.started.Swap(true)
+		r.f.t.poke()
+		if playing {
+			r.f.hold(r.ctx, pos)
+		}
 	}
 	n, err := r.r.Read(p)
+	r.lastDone.Store(time.Now().UnixNano())
+	r.inRead.Store(false)
 	r.pos.Add(int64(n))
 	if err != nil && err != io.EOF {
 		if werr := r.f.t.writeErr(); werr != nil {
@@ -183,7 +210,7 @@ func (r *reader) Seek(off int64, whence int) (int64, error) {
 		r.pos.Store(n)
 		r.startPos.Store(n)
 		r.since.Store(time.Now().UnixNano())
-		r.f.poke()
+		r.f.t.poke()
 	}
 	return n, err
 }
@@ -194,7 +221,7 @@ func (r *reader) Close() error {
 		r.f.mu.Lock()
 		delete(r.f.heads, r)
 		r.f.mu.Unlock()
-		r.f.poke()
+		r.f.t.poke()
 		err = r.r.Close()
 	})
 	return err

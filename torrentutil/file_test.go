@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/anacrolix/torrent/metainfo"
 
@@ -23,12 +24,13 @@ func TestFileStreamsWholeFile(t *testing.T) {
 		t.Fatalf("file = %q, %d bytes", f.Name(), f.Size())
 	}
 	want := int64(len(data) / 100)
-	f.Prioritize(want)
-	if err := f.WaitReady(deadline(t), StartRule{Want: want, Exact: true}); err != nil {
+	rule := StartRule{Want: want, Exact: true}
+	stream(t, f, rule)
+	if err := f.WaitReady(deadline(t), rule); err != nil {
 		t.Fatal(err)
 	}
-	p := f.Progress(StartRule{Want: want, Exact: true})
-	if !p.TailDone || p.Buffered < want {
+	p := f.Progress(rule)
+	if !p.IndexDone || p.Buffered < want {
 		t.Fatalf("ready but progress = %+v", p)
 	}
 	r := openFile(t, f)
@@ -90,11 +92,11 @@ func TestBlockedReadEndsWithContext(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Fatalf("read error = %v, want context.Canceled", err)
 	}
-	if n := len(f.headPositions()); n != 1 {
+	if n := len(f.headStates(time.Now(), false)); n != 1 {
 		t.Fatalf("%d heads while open, want 1", n)
 	}
 	r.Close()
-	if n := len(f.headPositions()); n != 0 {
+	if n := len(f.headStates(time.Now(), false)); n != 0 {
 		t.Fatalf("%d heads after close, want 0", n)
 	}
 }
@@ -112,7 +114,7 @@ func TestWriteFailureSurfaces(t *testing.T) {
 	c := newTestClient(t, Config{DataDir: dir})
 	tt := addFromSeeder(t, c, s)
 	f, _ := tt.File(0)
-	f.Prioritize(1 << 10)
+	stream(t, f, StartRule{Want: 1 << 10})
 	err := f.WaitReady(deadline(t), StartRule{Want: 1 << 10})
 	if err == nil || errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("WaitReady = %v, want a write error", err)
@@ -128,8 +130,9 @@ func TestPersistReusesPieces(t *testing.T) {
 	c := newTestClient(t, Config{DataDir: dir, Persist: true})
 	tt := addFromSeeder(t, c, s)
 	f, _ := tt.File(0)
-	f.Prioritize(f.Size())
-	if err := f.WaitReady(deadline(t), StartRule{Want: f.Size(), Exact: true}); err != nil {
+	all := StartRule{Want: f.Size(), Exact: true}
+	stream(t, f, all)
+	if err := f.WaitReady(deadline(t), all); err != nil {
 		t.Fatal(err)
 	}
 	tb, err := s.TorrentFile()

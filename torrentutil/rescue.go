@@ -8,81 +8,107 @@ import (
 	"github.com/btstream/btstream/torrentutil/plan"
 )
 
-// In v1.61.0 a chunk is asked of one peer only, and another peer takes it
-// over only when it has no more requests outstanding than the holder; the
-// requests a peer holds are cancelled only when their piece completes or
-// the connection closes. A chunk at a read head held by a slow peer waits
-// for that peer's whole queue (measured: 0.3-0.67 s with a 256 KiB/s peer
-// beside an 8 MiB/s one). The one lever that frees it at once is closing
-// the connection: its requests go back to the pool and the faster peers
-// take them. The peer is asked back later, so its bandwidth is not lost.
-// When a piece is held hostage, and by whom, is plan's judgement
-// (plan.Hostages, plan.SlowPeer).
+// The rescue frees a piece at a read head that waits on one peer: the
+// holder of its requests that chokes us or stopped delivering, or a
+// connection that sleeps with requests to make (plan.Culprit). Closing the
+// connection hands its requests to the other peers at once; it is the only
+// lever v1.61.0 offers, whose requests are cancelled only when their piece
+// completes or the connection closes. The peer is dialled again at its
+// listen port after rejoinAfter, trusted as it was.
 const (
 	// rescueCooldown spaces two rescues: the first must have time to work.
 	rescueCooldown = 2 * time.Second
-	// rejoinAfter: a dropped peer is asked back after this.
+	// rejoinAfter: a dropped peer is dialled again after this.
 	rejoinAfter = 10 * time.Second
+	// redialEvery spaces the looks for known peers to dial again.
+	redialEvery = 500 * time.Millisecond
 )
 
-// rescuer drops a far slower peer while it holds an urgent piece hostage,
-// and asks it back later.
+// rescuer is the rescue's state; only the scheduler's goroutine uses it.
 type rescuer struct {
-	t        *torrent.Torrent
-	off      bool // benchmarks compare with and without
-	last     time.Time
-	parked   []parkedPeer
-	hostages plan.Hostages
-	drops    int
+	t          *Torrent
+	hostages   plan.Hostages
+	last       time.Time // the last rescue
+	lastRedial time.Time
+	drops      int
 }
 
-type parkedPeer struct {
-	addr torrent.PeerRemoteAddr
-	at   time.Time // when to ask it back
-}
-
-// step looks for a hostage and frees it: urgent maps the urgent pieces to
-// whether a head is on them.
+// step frees one held piece if it can, and dials the known peers that are
+// due. urgent maps the urgent pieces to whether a head is on them.
 func (r *rescuer) step(now time.Time, urgent map[int]bool, pieceLen int64) {
-	r.rejoin(now, false)
-	if !r.hostages.Held(now, urgent, pieceLen, r.t.PieceBytesMissing) || r.off || now.Sub(r.last) < rescueCooldown {
-		return
+	tt := r.t.t
+	held := r.hostages.Held(now, urgent, pieceLen, tt.PieceBytesMissing)
+	if len(held) > 0 && now.Sub(r.last) >= rescueCooldown {
+		r.free(now, held)
 	}
-	conns := r.t.PeerConns()
-	ps := make([]plan.PeerRate, len(conns))
-	for i, pc := range conns {
-		st := pc.Stats()
-		ps[i] = plan.PeerRate{Rate: st.DownloadRate, Chunks: st.ChunksReadUseful.Int64()}
+	if now.Sub(r.lastRedial) >= redialEvery {
+		r.lastRedial = now
+		r.redial(now)
 	}
-	i := plan.SlowPeer(ps)
-	if i < 0 {
-		return
-	}
-	r.last = now
-	r.drops++
-	if addr := conns[i].RemoteAddr; addr != nil {
-		r.parked = append(r.parked, parkedPeer{addr, now.Add(rejoinAfter)})
-	}
-	conns[i].Close()
 }
 
-// rejoin asks the parked peers back whose time has come, or all of them.
-func (r *rescuer) rejoin(now time.Time, all bool) {
-	var back []torrent.PeerInfo
-	kept := r.parked[:0]
-	for _, p := range r.parked {
-		if all || !now.Before(p.at) {
-			back = append(back, torrent.PeerInfo{Addr: p.addr, Source: torrent.PeerSourceDirect, Trusted: true})
-		} else {
-			kept = append(kept, p)
+// free drops the culprit of the first held piece that has one.
+func (r *rescuer) free(now time.Time, held []int) {
+	conns := r.t.t.PeerConns()
+	for _, piece := range held {
+		if i := plan.Culprit(r.judge(now, conns, piece)); i >= 0 {
+			r.drop(now, conns[i])
+			return
 		}
 	}
-	r.parked = kept
-	if len(back) > 0 {
-		r.t.AddPeers(back)
+}
+
+// judge describes the connections for the judgement of the held piece.
+func (r *rescuer) judge(now time.Time, conns []*torrent.PeerConn, piece int) []plan.Peer {
+	ps := make([]plan.Peer, len(conns))
+	b := &r.t.peers
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for i, pc := range conns {
+		p := plan.Peer{HasPiece: pc.PeerPieces().Contains(uint32(piece))}
+		if rec := b.peers[&pc.Peer]; rec != nil {
+			p.Pending = rec.pending[piece]
+			p.Choking = rec.choking
+			p.Age = now.Sub(rec.since)
+			p.Delivered = rec.chunks
+			// Idle: for a holder, since it last served this piece.
+			p.Idle = now.Sub(rec.since)
+			if w, ok := rec.waiting[piece]; ok {
+				p.Idle = now.Sub(w)
+			} else if !rec.lastChunk.IsZero() {
+				p.Idle = now.Sub(rec.lastChunk)
+			}
+		}
+		ps[i] = p
+	}
+	return ps
+}
+
+// drop closes pc, whose requests go back to the other peers, and dials it
+// again after rejoinAfter at its listen port, trusted as it was.
+func (r *rescuer) drop(now time.Time, pc *torrent.PeerConn) {
+	r.last = now
+	r.drops++
+	a := listenAddr(pc)
+	if a != "" {
+		r.t.peers.know(false, a) // keeps a trust it had
+	}
+	pc.Close()
+	if a != "" {
+		r.t.peers.park(a, now.Add(rejoinAfter))
 	}
 }
 
-// release asks every parked peer back: the stream is over, and a seeding
-// torrent wants them.
-func (r *rescuer) release() { r.rejoin(time.Time{}, true) }
+// redial dials the known peers that are not connected and whose time has
+// come.
+func (r *rescuer) redial(now time.Time) {
+	connected := make(map[string]bool)
+	for _, pc := range r.t.t.PeerConns() {
+		if a := listenAddr(pc); a != "" {
+			connected[a] = true
+		}
+	}
+	if ps := r.t.peers.due(now, connected); len(ps) > 0 {
+		r.t.t.AddPeers(ps)
+	}
+}

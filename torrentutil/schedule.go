@@ -3,6 +3,7 @@ package torrentutil
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"github.com/anacrolix/torrent"
@@ -10,119 +11,107 @@ import (
 	"github.com/btstream/btstream/torrentutil/plan"
 )
 
-// scheduleTick is how often the windows are re-ranked when no head moves.
+// scheduleTick is how often the plan is made anew when nothing happens.
 const scheduleTick = 200 * time.Millisecond
 
-// errScheduled means Schedule is already running for the file.
-var errScheduled = errors.New("schedule: already running for this file")
+// errScheduled means Schedule is already running for the torrent.
+var errScheduled = errors.New("schedule: already running for this torrent")
 
-// Schedule steers the file's piece priorities for the life of a stream, and
-// returns nil when ctx ends (or an error at once if it already runs for the
-// file). Without Prioritize it serves the read heads alone: no tail, no
-// start buffer, no background. Several times a second, and whenever a
-// reader opens, seeks or closes, it gives every piece ahead of a read head
-// a due time at the estimated bitrate and a priority tier by that time:
-// pieces due within 2.5 s first, then the rest of a window of
-// plan.WindowDuration (bounded in bytes), nearest first. Only a frontier of
-// the soonest pieces is requestable at a time (see plan.Admit); what is
-// left of it goes to the background, the rest of the file in order. The
-// plan is package plan's; applying it is this loop's. Pieces behind
-// every head and outside the tail lose their boost. An urgent piece held
-// hostage by a far slower peer gets the rescue of rescue.go. The work per
-// tick is proportional to the windows, not to the torrent. When ctx ends
-// the file's own priority is what Prioritize set (normal), or none.
-func (f *File) Schedule(ctx context.Context) error {
-	if !f.scheduled.CompareAndSwap(false, true) {
+// Schedule steers every piece priority of the torrent for the life of a
+// stream, and returns nil when ctx ends (or an error at once if it already
+// runs). It serves every file opened with File: the read heads of all of
+// them, and for the files given Prioritize their index, start buffer and
+// background, all from one budget. Whenever a reader opens, reads first,
+// seeks or closes, when a piece completes, and several times a second, it
+// gives every piece ahead of a read head a due time at its file's bitrate
+// and a priority tier by that time (plan.Needs), and lets only a frontier
+// of the soonest pieces be requestable (plan.Admit); what is left of the
+// frontier goes to the background, the rest of each prioritized file in
+// order. Pieces behind every head lose their boost. A piece at a head
+// that waits on one peer gets the rescue (rescue.go). The work per step
+// grows with the read heads and windows, not with the torrent or the
+// number of its files. When ctx ends, each prioritized file is left at
+// normal priority, so that a seeding client completes it.
+func (t *Torrent) Schedule(ctx context.Context) error {
+	if !t.scheduled.CompareAndSwap(false, true) {
 		return errScheduled
 	}
-	defer f.scheduled.Store(false)
-	s := newScheduler(f)
-	// The file's own priority would make every piece requestable.
-	f.f.SetPriority(torrent.PiecePriorityNone)
-	if s.primed {
-		defer f.f.SetPriority(torrent.PiecePriorityNormal)
+	defer t.scheduled.Store(false)
+	s := &scheduler{t: t, boosted: make(map[int]torrent.PiecePriority), cursor: make(map[*File]int)}
+	s.rescue.t = t
+	// A file's own priority would make all its pieces requestable.
+	for _, f := range t.opened() {
+		f.f.SetPriority(torrent.PiecePriorityNone)
 	}
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	dctx, stop := context.WithCancel(ctx)
+	defer stop()
+	sub := t.t.SubscribePieceStateChanges()
+	defer sub.Close()
 	tick := time.NewTicker(scheduleTick)
 	defer tick.Stop()
 	for {
-		s.step(time.Now())
+		s.step(time.Now(), func(f *File) { wg.Go(func() { f.discover(dctx) }) })
+	wait:
 		select {
 		case <-ctx.Done():
-			s.rescue.release()
+			s.finish()
 			return nil
 		case <-tick.C:
-		case <-f.wake:
+		case <-t.wake:
+		case v := <-sub.Values:
+			if !v.Complete {
+				goto wait // a chunk came or a priority changed: nothing to re-plan
+			}
 		}
 	}
 }
 
-// backgroundWalk bounds the pieces the background looks at per tick.
-const backgroundWalk = 256
+// backgroundWalk bounds the incomplete pieces the background looks at per
+// step and file.
+const backgroundWalk = 64
 
 // scheduler is the state of one Schedule call. Only its goroutine uses it.
 type scheduler struct {
-	f       *File
-	g       plan.Geometry
-	tail    plan.Span
-	want    int64 // the start buffer: the window of the start before playback
-	primed  bool  // Prioritize was called
-	boosted map[int]torrent.PiecePriority
-	cursor  int // the background: no incomplete piece of the file before it
+	t       *Torrent
+	boosted map[int]torrent.PiecePriority // the priorities it set
+	cursor  map[*File]int                 // the background: no incomplete piece of the file before it
 	rescue  rescuer
 }
 
-func newScheduler(f *File) *scheduler {
-	f.mu.Lock()
-	want, primed := f.want, f.primed
-	f.mu.Unlock()
-	tail, start := f.spans(want)
-	g := f.geometry()
-	s := &scheduler{f: f, g: g, want: want, primed: primed, boosted: make(map[int]torrent.PiecePriority), cursor: g.Piece(0)}
-	s.rescue.t = f.t.t
-	if !primed {
-		return s
-	}
-	s.tail = tail
-	// What Prioritize set: the plan takes it over, and resets what it drops.
-	for i := start.Begin; i < start.End; i++ {
-		s.boosted[i] = torrent.PiecePriorityNext
-	}
-	for i := tail.Begin; i < tail.End; i++ {
-		s.boosted[i] = torrent.PiecePriorityNow
-	}
-	return s
-}
-
-// step re-plans the windows and applies what changed.
-func (s *scheduler) step(now time.Time) {
-	t := s.f.t
-	hs := s.f.headStates()
-	bitrate, _ := s.f.bitrate(now, hs)
-	reach := plan.WindowBytes(bitrate, s.g.PieceLen)
-	var ws []plan.Window
-	for _, h := range hs {
-		ws = append(ws, plan.Window{Pos: h.Pos, Reach: reach})
-	}
-	if s.primed && !s.f.started.Load() {
-		// Before playback the start of the file is the one head.
-		ws = append(ws, plan.Window{Pos: 0, Reach: max(reach, s.want)})
-	}
+// step makes the plan anew and applies what changed. discover starts the
+// reading of a file's layout.
+func (s *scheduler) step(now time.Time, discover func(*File)) {
+	t := s.t
 	rate, _ := t.rate.Sample(now, t.stats().BytesRead)
-	complete := func(i int) bool { return t.t.PieceState(i).Complete }
-	want, left := plan.Admit(plan.Needs(s.g, ws, s.tail, bitrate), plan.Frontier(rate), s.g.PieceLen, complete)
-	if s.primed {
-		s.background(want, left, complete)
-	}
-
+	var claims []plan.Claim
+	var primed []*File
 	urgent := make(map[int]bool)
-	for i, p := range want {
-		if p == torrent.PiecePriorityNow {
-			urgent[i] = false
+	for _, f := range t.opened() {
+		c, ok := s.claim(f, now, discover)
+		if !ok {
+			continue
 		}
+		claims = append(claims, c)
+		for _, w := range c.Windows {
+			if i := f.g.Piece(w.Pos); w.Pos < f.g.Size && t.missingOf(i) > 0 {
+				urgent[i] = true
+			}
+		}
+		f.mu.Lock()
+		if f.primed {
+			primed = append(primed, f)
+		}
+		f.mu.Unlock()
 	}
-	for _, w := range ws {
-		if i := s.g.Piece(w.Pos); w.Pos < s.g.Size && !complete(i) {
-			urgent[i] = true
+	want, left := plan.Admit(plan.Needs(claims...), plan.Frontier(rate), t.missingOf)
+	for _, f := range primed {
+		left = s.background(f, want, left)
+	}
+	for i, p := range want {
+		if _, ok := urgent[i]; !ok && p == torrent.PiecePriorityNow {
+			urgent[i] = false
 		}
 	}
 	for _, c := range plan.Diff(s.boosted, want) {
@@ -133,20 +122,94 @@ func (s *scheduler) step(now time.Time) {
 			s.boosted[c.Piece] = c.Prio
 		}
 	}
-	s.rescue.step(now, urgent, s.g.PieceLen)
+	s.rescue.step(now, urgent, t.t.Info().PieceLength)
 }
 
-// background lets the first incomplete pieces of the file, in order, into
-// what is left of the budget at normal priority.
-func (s *scheduler) background(want map[int]torrent.PiecePriority, left int64, complete func(int) bool) {
-	for s.cursor < s.g.End() && complete(s.cursor) {
-		s.cursor++
+// claim is the file's share of the plan: the windows of its active read
+// heads, and for a prioritized file its index and, before playback, the
+// start buffer. While a prioritized video's layout is read, it claims its
+// first bytes alone. ok is false for a file that claims nothing.
+func (s *scheduler) claim(f *File, now time.Time, discover func(*File)) (plan.Claim, bool) {
+	f.mu.Lock()
+	primed, rule := f.primed, f.rule
+	look := primed && !f.layout.known && !f.layout.looking && !rule.NoIndex && f.isVideo()
+	if look {
+		f.layout.looking = true
 	}
-	for i, n := s.cursor, 0; i < s.g.End() && left > 0 && n < backgroundWalk; i, n = i+1, n+1 {
-		if _, ok := want[i]; ok || complete(i) {
+	f.mu.Unlock()
+	if look {
+		discover(f)
+	}
+	hs := f.headStates(now, true)
+	if !primed && len(hs) == 0 {
+		return plan.Claim{}, false
+	}
+	bitrate, _ := f.bitrate(now, hs)
+	c := plan.Claim{Geometry: f.g, Bitrate: bitrate}
+	reach := plan.WindowBytes(bitrate, f.g.PieceLen)
+	for _, h := range hs {
+		c.Windows = append(c.Windows, plan.Window{Pos: h.Pos, Reach: reach})
+	}
+	if !primed {
+		return c, true
+	}
+	idx, _, known := f.indexSpan()
+	switch {
+	case !known:
+		c.Windows = append(c.Windows, plan.Window{Pos: 0, Reach: 1})
+	case !f.started.Load():
+		c.Index = idx
+		c.Windows = append(c.Windows, plan.Window{Pos: 0, Reach: max(reach, rule.Want)})
+	default:
+		c.Index = idx
+	}
+	return c, true
+}
+
+// background lets the first incomplete pieces of f, in order, into what is
+// left of the budget at normal priority, and returns what is left then.
+func (s *scheduler) background(f *File, want map[int]torrent.PiecePriority, left int64) int64 {
+	end := f.g.End()
+	i, ok := s.cursor[f]
+	if !ok {
+		i = f.g.Piece(0)
+	}
+	for i < end && s.t.missingOf(i) == 0 {
+		i++
+	}
+	s.cursor[f] = i
+	for n := 0; i < end && left > 0 && n < backgroundWalk; i++ {
+		m := s.t.missingOf(i)
+		if _, ok := want[i]; ok || m == 0 {
 			continue
 		}
 		want[i] = torrent.PiecePriorityNormal
-		left -= s.g.PieceLen
+		left -= m
+		n++
 	}
+	return left
+}
+
+// finish hands the priorities back: none for what the plan boosted, normal
+// for the prioritized files.
+func (s *scheduler) finish() {
+	for i := range s.boosted {
+		s.t.t.Piece(i).SetPriority(torrent.PiecePriorityNone)
+	}
+	for _, f := range s.t.opened() {
+		f.mu.Lock()
+		primed := f.primed
+		f.mu.Unlock()
+		if primed {
+			f.f.SetPriority(torrent.PiecePriorityNormal)
+		}
+	}
+}
+
+// missingOf returns the bytes piece i lacks: 0 when it is complete.
+func (t *Torrent) missingOf(i int) int64 {
+	if t.t.PieceState(i).Complete {
+		return 0
+	}
+	return t.t.PieceBytesMissing(i)
 }

@@ -12,18 +12,26 @@ import (
 	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
-// schedule runs f.Schedule until the test ends.
-func schedule(t *testing.T, f *File) {
+// schedule runs tt.Schedule until the test ends.
+func schedule(t *testing.T, tt *Torrent) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- f.Schedule(ctx) }()
+	go func() { done <- tt.Schedule(ctx) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("Schedule = %v", err)
 		}
 	})
+}
+
+// stream prioritizes f by rule and runs its torrent's scheduler until the
+// test ends, as btstream does with the file it plays.
+func stream(t *testing.T, f *File, rule StartRule) {
+	t.Helper()
+	f.Prioritize(rule)
+	schedule(t, f.t)
 }
 
 // eventually waits for cond, failing the test when the guard deadline
@@ -50,10 +58,9 @@ func TestScheduleServesHeadAndTail(t *testing.T) {
 	c := newTestClient(t, Config{})
 	tt := addFromSeeder(t, c, s)
 	f, _ := tt.File(0)
-	f.Prioritize(64 << 10)
-	schedule(t, f)
-	eventually(t, "Schedule runs", f.scheduled.Load)
-	if err := f.Schedule(context.Background()); !errors.Is(err, errScheduled) {
+	stream(t, f, StartRule{Want: 64 << 10})
+	eventually(t, "Schedule runs", tt.scheduled.Load)
+	if err := tt.Schedule(context.Background()); !errors.Is(err, errScheduled) {
 		t.Fatalf("second Schedule = %v, want errScheduled", err)
 	}
 
@@ -98,13 +105,12 @@ func TestScheduleServesHeadAndTail(t *testing.T) {
 // the boost. No peer has data, so nothing completes under the test's feet.
 func TestClosingReaderDropsBoost(t *testing.T) {
 	data := torrenttest.Pattern(32 << 20)
-	s := newTestSeeder(t, "movie.mp4", data, 256<<10, Config{})
+	s := newTestSeeder(t, "movie.mp4", data, 64<<10, Config{})
 	c := newTestClient(t, Config{})
 	tt := addFromSeeder(t, c, s)
 	s.Close()
 	f, _ := tt.File(0)
-	f.Prioritize(0)
-	schedule(t, f)
+	stream(t, f, StartRule{})
 
 	ctx, cancel := context.WithCancel(context.Background())
 	r, _ := f.Open(ctx)
@@ -117,7 +123,7 @@ func TestClosingReaderDropsBoost(t *testing.T) {
 		done <- err
 	}()
 	// The piece after the head's: the scheduler's, not the reader's own.
-	ahead := f.geometry().Piece(16<<20) + 1
+	ahead := f.g.Piece(16<<20) + 1
 	prio := func() torrent.PiecePriority { return tt.t.PieceState(ahead).Priority }
 	eventually(t, "the piece ahead of the head is urgent", func() bool { return prio() == torrent.PiecePriorityNow })
 	cancel()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -16,13 +17,39 @@ import (
 // ErrNoMetadata means no peer delivered the torrent's metadata in time.
 var ErrNoMetadata = errors.New("no metadata")
 
-// Torrent is one torrent added to a Client.
+// Torrent is one torrent added to a Client. Its scheduler (Schedule) steers
+// every piece priority of it, for all its opened files.
 type Torrent struct {
 	c     *Client
 	t     *torrent.Torrent
 	tried string                // where peers were looked for, for errors
 	werr  atomic.Pointer[error] // the first storage write error
 	rate  plan.RateMeter
+	peers peerBook // fed by the client's callbacks
+
+	mu        sync.Mutex
+	files     map[int]*File // opened with File, by index
+	scheduled atomic.Bool   // Schedule runs: readers leave their windows to it
+	wake      chan struct{} // a head moved, appeared or went: re-plan now
+}
+
+// poke wakes the scheduler without blocking.
+func (t *Torrent) poke() {
+	select {
+	case t.wake <- struct{}{}:
+	default:
+	}
+}
+
+// opened returns the files opened with File.
+func (t *Torrent) opened() []*File {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	fs := make([]*File, 0, len(t.files))
+	for _, f := range t.files {
+		fs = append(fs, f)
+	}
+	return fs
 }
 
 func (t *Torrent) setWriteErr(err error) {
@@ -50,7 +77,8 @@ func (c *Client) addSpec(spec *torrent.TorrentSpec) (*Torrent, error) {
 	// wanted, v1.61.0's piece request order disagrees with its pending pieces,
 	// which its internal checks turn into a panic (with the client lock held)
 	// in test binaries.
-	tt := &Torrent{c: c, t: t}
+	tt := &Torrent{c: c, t: t, wake: make(chan struct{}, 1)}
+	c.torrents.Store(t, tt)
 	t.SetOnWriteChunkError(func(err error) {
 		c.log.Error("write failed", "err", err)
 		tt.setWriteErr(err)
@@ -118,6 +146,7 @@ func (t *Torrent) checkInfo() error { return source.ValidateInfo(t.t.Info()) }
 // bad block once the piece verifies from another peer (smart ban), and it
 // ignores addresses on a banned IP: one liar bans every peer behind its IP.
 func (t *Torrent) addPeers(addrs ...string) {
+	t.peers.know(true, addrs...)
 	peers := make([]torrent.PeerInfo, len(addrs))
 	for i, a := range addrs {
 		peers[i] = torrent.PeerInfo{Addr: torrent.StringAddr(a), Source: torrent.PeerSourceDirect, Trusted: true}

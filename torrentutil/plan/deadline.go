@@ -19,9 +19,13 @@ const (
 	nextHorizon = 3 * urgentHorizon
 	soonHorizon = 6 * urgentHorizon
 	// frontierTime and frontierMin size the admission budget: about this
-	// much download time, and never fewer bytes.
-	frontierTime = 2 * time.Second
-	frontierMin  = 2 << 20
+	// much download time, and never fewer bytes. Measured on a shaped link
+	// with qBittorrent, aria2 and Transmission seeding a 4.2 Mbit/s MP4 at
+	// 8 Mbit/s, medians of four runs: with 2 s of budget a seek's first
+	// frame took 1.3 s, with 0.5 s 1.05 s, with 0.25 s 0.73 s; the download
+	// rate fell by about a tenth.
+	frontierTime = 250 * time.Millisecond
+	frontierMin  = 256 << 10
 )
 
 // Frontier is the admission budget at a download rate of rate bytes per
@@ -59,26 +63,24 @@ type Need struct {
 	Due   time.Duration
 }
 
-// Needs returns the pieces of the windows and the tail, each due when its
-// nearest head reaches it (the tail at once: players read it first), the
-// soonest first and ties in file order. Its cost is the windows' length in
-// pieces, never the torrent's.
-func Needs(g Geometry, ws []Window, tail Span, bitrate float64) []Need {
+// Claim is one file's share of the plan: where it lies in the torrent, how
+// fast it plays, its index (due at once: players read it first) and the
+// windows of its read heads.
+type Claim struct {
+	Geometry Geometry
+	Bitrate  float64
+	Index    Span
+	Windows  []Window
+}
+
+// Needs returns the pieces that the claims want, each due when its nearest
+// head reaches it, the soonest first and ties in torrent order. A piece two
+// files share is due when the first of them needs it. Its cost is the
+// windows' length in pieces, never the torrent's.
+func Needs(cs ...Claim) []Need {
 	due := make(map[int]time.Duration)
-	for i := tail.Begin; i < tail.End; i++ {
-		due[i] = 0
-	}
-	for _, w := range ws {
-		if w.Pos < 0 || w.Pos >= g.Size || w.Reach <= 0 {
-			continue
-		}
-		last := g.Piece(min(w.Pos+w.Reach, g.Size) - 1)
-		for i := g.Piece(w.Pos); i <= last; i++ {
-			d := dueIn(g.Start(i), w.Pos, bitrate)
-			if old, ok := due[i]; !ok || d < old {
-				due[i] = d
-			}
-		}
+	for _, c := range cs {
+		c.dues(due)
 	}
 	ns := make([]Need, 0, len(due))
 	for i, d := range due {
@@ -90,24 +92,49 @@ func Needs(g Geometry, ws []Window, tail Span, bitrate float64) []Need {
 	return ns
 }
 
-// Admit turns needs into piece priorities. The library keeps every request
-// it has sent until the piece completes, and peers serve their queues in
-// their own order, so the more pieces are requestable, the longer a piece
-// that turns urgent waits behind them. Admit therefore lets in, soonest
-// first, only the incomplete pieces that fit in budget bytes, and always the
-// urgent ones. It returns the priorities and the bytes left in the budget.
-func Admit(ns []Need, budget, pieceLen int64, complete func(int) bool) (map[int]types.PiecePriority, int64) {
-	out := make(map[int]types.PiecePriority)
-	for _, n := range ns {
-		p := tierFor(n.Due)
-		if budget <= 0 && p < types.PiecePriorityNow {
-			break
+// dues records in due when each piece of the claim is due, keeping the
+// sooner of two.
+func (c Claim) dues(due map[int]time.Duration) {
+	g, bitrate := c.Geometry, c.Bitrate
+	set := func(i int, d time.Duration) {
+		if old, ok := due[i]; !ok || d < old {
+			due[i] = d
 		}
-		if complete(n.Piece) {
+	}
+	for i := c.Index.Begin; i < c.Index.End; i++ {
+		set(i, 0)
+	}
+	for _, w := range c.Windows {
+		if w.Pos < 0 || w.Pos >= g.Size || w.Reach <= 0 {
 			continue
 		}
-		out[n.Piece] = p
-		budget -= pieceLen
+		last := g.Piece(min(w.Pos+w.Reach, g.Size) - 1)
+		for i := g.Piece(w.Pos); i <= last; i++ {
+			set(i, dueIn(g.Start(i), w.Pos, bitrate))
+		}
+	}
+}
+
+// Admit turns needs into piece priorities. v1.61.0 keeps every request it
+// has sent until its piece completes, and a connection asks for more only
+// once all its requests are answered, so the more is requestable, the
+// longer a piece that turns urgent (a seek) waits behind it. Admit
+// therefore lets in, soonest first, only the incomplete pieces whose
+// missing bytes fit in budget, and always the pieces due at once (under a
+// head, the index). missing returns the bytes a piece lacks, 0 when it is
+// complete. It returns the priorities and what is left of the budget.
+func Admit(ns []Need, budget int64, missing func(piece int) int64) (map[int]types.PiecePriority, int64) {
+	out := make(map[int]types.PiecePriority)
+	for _, n := range ns {
+		if budget <= 0 && n.Due > 0 {
+			break
+		}
+		m := missing(n.Piece)
+		if m <= 0 {
+			continue
+		}
+		out[n.Piece] = tierFor(n.Due)
+		budget -= m
 	}
 	return out, budget
 }

@@ -68,8 +68,8 @@ func TestWindowBounds(t *testing.T) {
 	if got := Frontier(0); got != frontierMin {
 		t.Errorf("Frontier(0) = %d, want the floor %d", got, frontierMin)
 	}
-	if got := Frontier(10 << 20); got != 20<<20 {
-		t.Errorf("Frontier(10 MiB/s) = %d, want 2 s of it", got)
+	if got := Frontier(10 << 20); got != 10<<20/4 {
+		t.Errorf("Frontier(10 MiB/s) = %d, want a quarter second of it", got)
 	}
 }
 
@@ -91,34 +91,48 @@ func TestNeedsOrder(t *testing.T) {
 		{"heads off the file are ignored", []Window{{-1, 1000}, {10000, 1000}, {0, 0}}, Span{}, []Need{}},
 	}
 	for _, tc := range tests {
-		got := Needs(g, tc.ws, tc.tail, 1000)
+		got := Needs(Claim{Geometry: g, Bitrate: 1000, Index: tc.tail, Windows: tc.ws})
 		if !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: needs = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
 
+// TestNeedsShared: two files' claims make one plan; a piece they share is
+// due when the sooner of them needs it, and is listed once.
+func TestNeedsShared(t *testing.T) {
+	a := Claim{Geometry: Geometry{Off: 0, Size: 2500, PieceLen: 1000}, Bitrate: 1000, Windows: []Window{{0, 2500}}}
+	b := Claim{Geometry: Geometry{Off: 2500, Size: 5000, PieceLen: 1000}, Bitrate: 100, Windows: []Window{{0, 1500}}}
+	got := Needs(a, b)
+	want := []Need{{0, 0}, {2, 0}, {1, time.Second}, {3, 5 * time.Second}}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("needs = %v, want %v", got, want)
+	}
+}
+
 func TestAdmitBudget(t *testing.T) {
 	ns := []Need{{0, 0}, {1, 0}, {2, 3 * time.Second}, {3, 8 * time.Second}, {4, 20 * time.Second}}
 	tests := []struct {
-		name     string
-		budget   int64
-		complete []int
-		want     map[int]types.PiecePriority
-		left     int64
+		name    string
+		budget  int64
+		missing map[int]int64 // 1 unless listed
+		want    map[int]types.PiecePriority
+		left    int64
 	}{
 		{"all fit", 10, nil, map[int]types.PiecePriority{0: now, 1: now, 2: next, 3: soon, 4: high}, 5},
 		{"soonest first", 3, nil, map[int]types.PiecePriority{0: now, 1: now, 2: next}, 0},
-		{"urgent pieces always", 1, nil, map[int]types.PiecePriority{0: now, 1: now}, -1},
-		{"complete pieces cost nothing", 2, []int{0, 2}, map[int]types.PiecePriority{1: now, 3: soon}, 0},
-		{"nothing left", 0, []int{0, 1, 2, 3, 4}, map[int]types.PiecePriority{}, 0},
+		{"pieces due at once always", 1, nil, map[int]types.PiecePriority{0: now, 1: now}, -1},
+		{"complete pieces cost nothing", 2, map[int]int64{0: 0, 2: 0}, map[int]types.PiecePriority{1: now, 3: soon}, 0},
+		{"a piece costs what it lacks", 5, map[int]int64{2: 2}, map[int]types.PiecePriority{0: now, 1: now, 2: next, 3: soon}, 0},
+		{"nothing left", 0, map[int]int64{0: 0, 1: 0, 2: 0, 3: 0, 4: 0}, map[int]types.PiecePriority{}, 0},
 	}
 	for _, tc := range tests {
-		done := map[int]bool{}
-		for _, i := range tc.complete {
-			done[i] = true
-		}
-		got, left := Admit(ns, tc.budget, 1, func(i int) bool { return done[i] })
+		got, left := Admit(ns, tc.budget, func(i int) int64 {
+			if m, ok := tc.missing[i]; ok {
+				return m
+			}
+			return 1
+		})
 		if !reflect.DeepEqual(got, tc.want) || left != tc.left {
 			t.Errorf("%s: admit = %v, %d left; want %v, %d", tc.name, got, left, tc.want, tc.left)
 		}

@@ -1,10 +1,5 @@
 package plan
 
-// TailBytes is fetched first from the end of a file: MP4 moov and Matroska
-// Cues live there and players ask for them right after the first bytes. A
-// two-hour film's moov is a few MiB.
-const TailBytes = 4 << 20
-
 // Geometry places a file in its torrent's pieces.
 type Geometry struct {
 	Off      int64 // the file's offset in the torrent

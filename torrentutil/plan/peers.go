@@ -1,45 +1,28 @@
 package plan
 
-import "time"
-
-// Judging peers. In v1.61.0 a chunk is asked of one peer only, and a piece
-// at a read head can wait for a slow peer's whole queue; torrentutil frees
-// it by dropping that peer for a while (rescue.go). This is when to.
-const (
-	// hostageAfter: an urgent piece that gained no byte for this long while
-	// it is partly in, or under a read head, waits on a slow peer.
-	hostageAfter = time.Second
-	// rescueRatio: a peer this many times slower than the fastest is far
-	// slower than the rest.
-	rescueRatio = 3
-	// rescueMinChunks: a peer that delivered fewer chunks is too new to judge.
-	rescueMinChunks = 8
+import (
+	"slices"
+	"time"
 )
 
-// PeerRate is what the judgement knows of one connection.
-type PeerRate struct {
-	Rate   float64 // useful bytes per second while expecting chunks
-	Chunks int64   // useful chunks delivered
-}
+// Judging peers. In v1.61.0 a chunk is asked of one peer only; another
+// peer takes it over only when it holds no more requests than the holder,
+// and a peer that chokes us keeps our requests (fast extension). A piece at
+// a read head can therefore wait for one peer's whole queue, or for ever.
+// Closing that connection is the one lever that frees its requests at
+// once; torrentutil pulls it and dials the peer again later. This is when.
+const (
+	// hostageAfter: an urgent piece that gained no byte for this long
+	// waits on somebody.
+	hostageAfter = time.Second
+	// newcomer: a peer connected for less than this that has delivered
+	// fewer than judgeChunks chunks is too new to judge.
+	newcomer    = 2 * time.Second
+	judgeChunks = 8
+)
 
-// SlowPeer returns the index of the peer to drop, or -1: the slowest peer
-// old enough to judge, and far slower than the fastest.
-func SlowPeer(ps []PeerRate) int {
-	slow, fastest := -1, 0.0
-	for i, p := range ps {
-		fastest = max(fastest, p.Rate)
-		if p.Chunks >= rescueMinChunks && (slow < 0 || p.Rate < ps[slow].Rate) {
-			slow = i
-		}
-	}
-	if slow < 0 || len(ps) < 2 || ps[slow].Rate*rescueRatio > fastest {
-		return -1
-	}
-	return slow
-}
-
-// Hostages remembers how the urgent pieces progress, to tell when one waits
-// on a slow peer. The zero value is ready to use; it is for one goroutine.
+// Hostages remembers how the urgent pieces progress, to tell when one is
+// held. The zero value is ready to use; it is for one goroutine.
 type Hostages struct {
 	watched map[int]progressMark
 }
@@ -50,12 +33,12 @@ type progressMark struct {
 	since   time.Time
 }
 
-// Held reports whether an urgent piece waits on a slow peer: it gained
-// nothing for hostageAfter although some of it came (the faster peers did
-// their share), or although a head waits on it. urgent maps the urgent
-// pieces to whether a head is on them; missing returns the bytes a piece
-// still lacks. Its cost is one lookup per urgent piece.
-func (h *Hostages) Held(now time.Time, urgent map[int]bool, pieceLen int64, missing func(piece int) int64) bool {
+// Held returns the urgent pieces that gained nothing for hostageAfter
+// although some of them came (others did their share) or a head waits on
+// them, in increasing order. urgent maps the urgent pieces to whether a
+// head is on them; missing returns the bytes a piece still lacks. Its cost
+// is one lookup per urgent piece.
+func (h *Hostages) Held(now time.Time, urgent map[int]bool, pieceLen int64, missing func(piece int) int64) []int {
 	if h.watched == nil {
 		h.watched = make(map[int]progressMark)
 	}
@@ -64,7 +47,7 @@ func (h *Hostages) Held(now time.Time, urgent map[int]bool, pieceLen int64, miss
 			delete(h.watched, i)
 		}
 	}
-	held := false
+	var held []int
 	for i, underHead := range urgent {
 		left := missing(i)
 		m, ok := h.watched[i]
@@ -77,8 +60,74 @@ func (h *Hostages) Held(now time.Time, urgent map[int]bool, pieceLen int64, miss
 			continue
 		}
 		if now.Sub(m.since) > hostageAfter && (underHead || left < pieceLen) {
-			held = true
+			held = append(held, i)
 		}
 	}
+	slices.Sort(held)
 	return held
+}
+
+// Peer is what the judgement knows of one connection, for one held piece.
+type Peer struct {
+	Pending   int           // requests for the held piece it has outstanding
+	HasPiece  bool          // it has the held piece
+	Choking   bool          // it chokes us
+	Idle      time.Duration // since it last delivered a useful chunk, or connected
+	Age       time.Duration // since it connected
+	Delivered int64         // useful chunks it delivered
+}
+
+// judged reports whether the peer is old enough to judge.
+func (p Peer) judged() bool { return p.Age >= newcomer || p.Delivered >= judgeChunks }
+
+// late reports whether the peer holds requests for the piece that it
+// does not serve.
+func (p Peer) late() bool { return p.Pending > 0 && (p.Choking || p.Idle >= hostageAfter) }
+
+// able reports whether the peer could serve the piece now.
+func (p Peer) able() bool { return p.HasPiece && !p.Choking && !p.late() }
+
+// Culprit returns the index of the peer to drop to free a held piece, or
+// -1. The culprit holds requests for the piece and is choking us or has
+// delivered nothing for hostageAfter, and another peer that has the piece
+// could serve it: dropping the culprit hands its requests to that one. When nobody
+// holds a request for the piece, the culprit is an unchoked peer that has
+// it and asks for nothing: v1.61.0's connection writer can miss a wake-up
+// and sleep with requests to make, until its keep-alive timer (a minute)
+// fires. Newcomers are never culprits.
+func Culprit(ps []Peer) int {
+	culprit, holders, others := -1, 0, false
+	for i, p := range ps {
+		if p.Pending == 0 {
+			continue
+		}
+		holders++
+		if p.late() && p.judged() && (culprit < 0 || p.Pending > ps[culprit].Pending) {
+			culprit = i
+		}
+	}
+	for i, p := range ps {
+		if i != culprit && p.able() {
+			others = true
+		}
+	}
+	if holders == 0 {
+		for i, p := range ps {
+			if p.HasPiece && !p.Choking && p.judged() && p.Idle >= hostageAfter {
+				return i
+			}
+		}
+		return -1
+	}
+	if !others {
+		return -1
+	}
+	return culprit
+}
+
+// Redial is how long to wait before dialling a peer again after attempts
+// failed or dropped connections in a row: one second, doubling to a
+// minute.
+func Redial(attempts int) time.Duration {
+	return time.Second << min(max(attempts, 0), 6) // 1 s .. 64 s
 }

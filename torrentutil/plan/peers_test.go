@@ -1,26 +1,47 @@
 package plan
 
 import (
+	"slices"
 	"testing"
 	"time"
 )
 
-func TestSlowPeer(t *testing.T) {
+func TestCulprit(t *testing.T) {
+	sec := time.Second
+	serving := Peer{HasPiece: true, Idle: 50 * time.Millisecond, Age: time.Minute, Delivered: 500}
+	stuck := Peer{Pending: 4, HasPiece: true, Idle: 3 * sec, Age: time.Minute, Delivered: 100}
+	choker := Peer{Pending: 2, HasPiece: true, Choking: true, Idle: 100 * time.Millisecond, Age: time.Minute, Delivered: 100}
+	newbie := Peer{Pending: 6, HasPiece: true, Idle: 1500 * time.Millisecond, Age: 1500 * time.Millisecond, Delivered: 1}
+	asleep := Peer{HasPiece: true, Idle: 2 * sec, Age: time.Minute, Delivered: 100}
 	tests := []struct {
 		name string
-		ps   []PeerRate
+		ps   []Peer
 		want int
 	}{
-		{"far slower", []PeerRate{{1 << 20, 100}, {256 << 10, 100}}, 1},
-		{"not slow enough", []PeerRate{{1 << 20, 100}, {400 << 10, 100}}, -1},
-		{"the slowest of three", []PeerRate{{100, 100}, {1 << 20, 100}, {200, 100}}, 0},
-		{"too new to judge", []PeerRate{{1 << 20, 100}, {0, 2}}, -1},
-		{"alone", []PeerRate{{10, 100}}, -1},
+		{"a holder that stopped delivering, beside one that serves", []Peer{serving, stuck}, 1},
+		{"a holder that chokes us", []Peer{choker, serving}, 0},
+		{"the holder of most requests of two late ones", []Peer{stuck, serving, {Pending: 9, HasPiece: true, Idle: 2 * sec, Age: time.Minute}}, 2},
+		{"nobody else serves the piece: keep it", []Peer{stuck, {HasPiece: false, Idle: 0, Age: time.Minute}}, -1},
+		{"the other is idle but has the piece", []Peer{stuck, {HasPiece: true, Idle: time.Minute, Age: time.Minute}}, 0},
+		{"the other chokes us", []Peer{stuck, {HasPiece: true, Choking: true, Age: time.Minute}}, -1},
+		{"a newcomer is not judged", []Peer{newbie, serving}, -1},
+		{"holders that deliver are fine", []Peer{{Pending: 3, HasPiece: true, Idle: 200 * time.Millisecond, Age: time.Minute}, serving}, -1},
+		{"nobody holds it: the idle peer that has it asks for nothing", []Peer{{HasPiece: false, Age: time.Minute}, asleep}, 1},
+		{"nobody holds it and nobody is idle long", []Peer{serving}, -1},
 		{"none", nil, -1},
 	}
 	for _, tc := range tests {
-		if got := SlowPeer(tc.ps); got != tc.want {
-			t.Errorf("%s: SlowPeer = %d, want %d", tc.name, got, tc.want)
+		if got := Culprit(tc.ps); got != tc.want {
+			t.Errorf("%s: Culprit = %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestRedial(t *testing.T) {
+	want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second, 16 * time.Second, 32 * time.Second, 64 * time.Second, 64 * time.Second}
+	for i, w := range want {
+		if got := Redial(i); got != w {
+			t.Errorf("Redial(%d) = %v, want %v", i, got, w)
 		}
 	}
 }
@@ -34,14 +55,14 @@ func TestHostages(t *testing.T) {
 		at     time.Duration
 		urgent map[int]bool
 		change func()
-		want   bool
+		want   []int
 	}{
-		{"first sight: nothing to judge", 0, map[int]bool{1: false, 2: false}, nil, false},
-		{"no gain, but not for long", 900 * time.Millisecond, map[int]bool{1: false, 2: false}, nil, false},
-		{"partly in and stuck past a second", 1100 * time.Millisecond, map[int]bool{1: false, 2: false}, nil, true},
-		{"it gained bytes: the clock restarts", 1200 * time.Millisecond, map[int]bool{1: false, 2: false}, func() { missing[1] = 200 }, false},
-		{"nothing of it came and no head waits: no hostage", 2500 * time.Millisecond, map[int]bool{2: false}, nil, false},
-		{"a head waits on it", 2600 * time.Millisecond, map[int]bool{2: true}, nil, true},
+		{"first sight: nothing to judge", 0, map[int]bool{1: false, 2: false}, nil, nil},
+		{"no gain, but not for long", 900 * time.Millisecond, map[int]bool{1: false, 2: false}, nil, nil},
+		{"partly in and stuck past a second", 1100 * time.Millisecond, map[int]bool{1: false, 2: false}, nil, []int{1}},
+		{"it gained bytes: the clock restarts", 1200 * time.Millisecond, map[int]bool{1: false, 2: false}, func() { missing[1] = 200 }, nil},
+		{"nothing of it came and no head waits: no hostage", 2500 * time.Millisecond, map[int]bool{2: false}, nil, nil},
+		{"a head waits on it", 2600 * time.Millisecond, map[int]bool{2: true}, nil, []int{2}},
 	}
 	var h Hostages
 	for _, s := range steps {
@@ -49,7 +70,7 @@ func TestHostages(t *testing.T) {
 			s.change()
 		}
 		got := h.Held(t0.Add(s.at), s.urgent, pieceLen, func(i int) int64 { return missing[i] })
-		if got != s.want {
+		if !slices.Equal(got, s.want) {
 			t.Errorf("%s: Held = %v, want %v", s.name, got, s.want)
 		}
 	}

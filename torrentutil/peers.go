@@ -1,0 +1,216 @@
+package torrentutil
+
+import (
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/anacrolix/torrent"
+	pp "github.com/anacrolix/torrent/peer_protocol"
+
+	"github.com/btstream/btstream/torrentutil/plan"
+)
+
+// A torrent's peer book: what the library's callbacks tell of each
+// connection (the requests it holds, piece by piece; whether the peer
+// chokes us; when it last delivered), and the addresses worth dialling
+// again. The library exposes none of this otherwise; the rescue (rescue.go)
+// judges peers by it.
+
+// peerRecord is what the book knows of one connection.
+type peerRecord struct {
+	pending map[int]int // piece -> requests outstanding
+	// waiting maps a piece with requests outstanding to when the peer last
+	// delivered a chunk of it, or was first asked for one.
+	waiting   map[int]time.Time
+	choking   bool      // the peer chokes us (every connection starts so)
+	since     time.Time // connected
+	lastChunk time.Time // last useful chunk, zero before the first
+	chunks    int64     // useful chunks delivered
+}
+
+// dialState is what the book knows of one address to dial.
+type dialState struct {
+	trusted  bool      // added as trusted (x.pe, --peer): keep it so
+	attempts int       // drops and failed dials in a row
+	next     time.Time // not before this
+}
+
+// peerBook is a torrent's peer book. The callbacks run with the client lock
+// held: they only touch the book, under its own lock.
+type peerBook struct {
+	mu    sync.Mutex
+	peers map[*torrent.Peer]*peerRecord
+	dials map[string]*dialState
+}
+
+// record returns p's record, made on first sight.
+func (b *peerBook) record(p *torrent.Peer, now time.Time) *peerRecord {
+	if b.peers == nil {
+		b.peers = make(map[*torrent.Peer]*peerRecord)
+	}
+	r := b.peers[p]
+	if r == nil {
+		r = &peerRecord{pending: make(map[int]int), waiting: make(map[int]time.Time), choking: true, since: now}
+		b.peers[p] = r
+	}
+	return r
+}
+
+// watchPeers installs the callbacks that keep the torrents' peer books.
+func (c *Client) watchPeers(cb *torrent.Callbacks) {
+	book := func(p *torrent.Peer) *peerBook {
+		if t, ok := c.torrents.Load(p.Torrent()); ok {
+			return &t.(*Torrent).peers
+		}
+		return nil
+	}
+	update := func(p *torrent.Peer, f func(*peerRecord, time.Time)) {
+		if b := book(p); b != nil {
+			b.mu.Lock()
+			now := time.Now()
+			f(b.record(p, now), now)
+			b.mu.Unlock()
+		}
+	}
+	cb.SentRequest = append(cb.SentRequest, func(e torrent.PeerRequestEvent) {
+		update(e.Peer, func(r *peerRecord, now time.Time) {
+			i := int(e.Index)
+			if r.pending[i] == 0 {
+				r.waiting[i] = now
+			}
+			r.pending[i]++
+		})
+	})
+	cb.DeletedRequest = append(cb.DeletedRequest, func(e torrent.PeerRequestEvent) {
+		update(e.Peer, func(r *peerRecord, _ time.Time) {
+			if i := int(e.Index); r.pending[i] > 1 {
+				r.pending[i]--
+			} else {
+				delete(r.pending, i)
+				delete(r.waiting, i)
+			}
+		})
+	})
+	cb.ReceivedUsefulData = append(cb.ReceivedUsefulData, func(e torrent.ReceivedUsefulDataEvent) {
+		update(e.Peer, func(r *peerRecord, now time.Time) {
+			r.lastChunk = now
+			r.chunks++
+			if _, ok := r.waiting[int(e.Message.Index)]; ok {
+				r.waiting[int(e.Message.Index)] = now
+			}
+		})
+	})
+	cb.ReadMessage = func(pc *torrent.PeerConn, m *pp.Message) {
+		if !m.Keepalive && (m.Type == pp.Choke || m.Type == pp.Unchoke) {
+			update(&pc.Peer, func(r *peerRecord, _ time.Time) { r.choking = m.Type == pp.Choke })
+		}
+	}
+	cb.PeerConnClosed = func(pc *torrent.PeerConn) {
+		b := book(&pc.Peer)
+		if b == nil {
+			return
+		}
+		addr := listenAddr(pc)
+		b.mu.Lock()
+		defer b.mu.Unlock()
+		r := b.peers[&pc.Peer]
+		delete(b.peers, &pc.Peer)
+		if addr != "" {
+			b.dropped(addr, r, time.Now())
+		}
+	}
+}
+
+// forgetAfter: an untrusted address that failed this many times in a row
+// is no longer dialled; the ones the user named (--peer, x.pe) always are.
+const forgetAfter = 8
+
+// A connection that delivered for this long before it dropped was good:
+// its address is dialled again at once, its failures forgotten.
+const goodConnection = 30 * time.Second
+
+// dropped schedules a new dial of addr, whose connection r closed: soon
+// after a good connection, later after each failure in a row.
+func (b *peerBook) dropped(addr string, r *peerRecord, now time.Time) {
+	if b.dials == nil {
+		b.dials = make(map[string]*dialState)
+	}
+	d := b.dials[addr]
+	if d == nil {
+		d = &dialState{}
+		b.dials[addr] = d
+	}
+	if r != nil && r.chunks > 0 && now.Sub(r.since) >= goodConnection {
+		d.attempts = 0
+	}
+	d.next = now.Add(plan.Redial(d.attempts))
+	d.attempts++
+}
+
+// know records addresses to keep dialling while the stream runs.
+func (b *peerBook) know(trusted bool, addrs ...string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.dials == nil {
+		b.dials = make(map[string]*dialState)
+	}
+	for _, a := range addrs {
+		if d := b.dials[a]; d != nil {
+			d.trusted = d.trusted || trusted
+		} else {
+			b.dials[a] = &dialState{trusted: trusted}
+		}
+	}
+}
+
+// park keeps addr from being dialled before until.
+func (b *peerBook) park(addr string, until time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if d := b.dials[addr]; d != nil {
+		d.next = until
+	}
+}
+
+// due returns the known addresses not connected (connected holds the
+// listen addresses of the live connections) whose time to dial has come,
+// and moves their next dial on by the backoff.
+func (b *peerBook) due(now time.Time, connected map[string]bool) []torrent.PeerInfo {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []torrent.PeerInfo
+	for a, d := range b.dials {
+		if !d.trusted && d.attempts >= forgetAfter {
+			delete(b.dials, a) // gone from the swarm, most likely
+			continue
+		}
+		if connected[a] || now.Before(d.next) {
+			continue
+		}
+		out = append(out, torrent.PeerInfo{Addr: torrent.StringAddr(a), Source: torrent.PeerSourceDirect, Trusted: d.trusted})
+		d.next = now.Add(plan.Redial(d.attempts))
+		d.attempts++
+	}
+	return out
+}
+
+// listenAddr is where the peer of pc accepts connections: the address we
+// dialled, or for a peer that dialled us the port it announced in its
+// extended handshake; "" when it announced none (its outgoing port would
+// reach nobody).
+func listenAddr(pc *torrent.PeerConn) string {
+	if pc.RemoteAddr == nil {
+		return ""
+	}
+	a := pc.RemoteAddr.String()
+	if pc.Discovery != torrent.PeerSourceIncoming {
+		return a
+	}
+	host, _, err := net.SplitHostPort(a)
+	if err != nil || pc.PeerListenPort <= 0 || pc.PeerListenPort > 65535 {
+		return ""
+	}
+	return net.JoinHostPort(host, strconv.Itoa(pc.PeerListenPort))
+}
