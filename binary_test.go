@@ -73,7 +73,7 @@ func offlineEnv(tmp string) []string {
 }
 
 // btstreamCmd runs the real binary with a private TMPDIR.
-func btstreamCmd(t *testing.T, tmp string, args ...string) *exec.Cmd {
+func btstreamCmd(t testing.TB, tmp string, args ...string) *exec.Cmd {
 	cmd := exec.Command(binary(t), append(append([]string{}, offline...), args...)...)
 	cmd.Env = offlineEnv(tmp)
 	return cmd

@@ -44,10 +44,10 @@ type shapedLink struct {
 	seed, leech string // namespace names
 }
 
-// newShapedLink makes the namespaces and the shaped veth pair and removes them
-// at cleanup. It skips without root, iproute2 or tbf, except under CI=true,
-// where CI runs as root and must not skip.
-func newShapedLink(t *testing.T, rate string) shapedLink {
+// newShapedLink makes the namespaces, named from prefix, and the shaped veth
+// pair and removes them at cleanup. It skips without root, iproute2 or tbf,
+// except under CI=true, where CI runs as root and must not skip.
+func newShapedLink(t testing.TB, prefix, rate string) shapedLink {
 	t.Helper()
 	requireTools(t, "ip", "tc")
 	unavailable := func(format string, args ...any) {
@@ -61,9 +61,9 @@ func newShapedLink(t *testing.T, rate string) shapedLink {
 	if os.Geteuid() != 0 {
 		unavailable("needs root for network namespaces and tc")
 	}
-	removeStaleNetns(t)
+	removeStaleNetns(t, prefix)
 	tag := fmt.Sprintf("%d-%d", os.Getpid(), time.Now().UnixNano()%1e6)
-	l := shapedLink{seed: netnsPrefix + tag + "-seed", leech: netnsPrefix + tag + "-leech"}
+	l := shapedLink{seed: prefix + tag + "-seed", leech: prefix + tag + "-leech"}
 	for _, ns := range []string{l.seed, l.leech} {
 		if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
 			unavailable("ip netns add: %v: %s", err, out)
@@ -97,16 +97,17 @@ func newShapedLink(t *testing.T, rate string) shapedLink {
 	return l
 }
 
-// removeStaleNetns deletes namespaces left by test processes that died before
-// their cleanup ran (their names carry the pid).
-func removeStaleNetns(t *testing.T) {
+// removeStaleNetns deletes the namespaces named from prefix that test
+// processes left when they died before their cleanup ran (the names carry
+// the pid).
+func removeStaleNetns(t testing.TB, prefix string) {
 	out, err := exec.Command("ip", "netns", "list").Output()
 	if err != nil {
 		return
 	}
 	for _, line := range strings.Split(string(out), "\n") {
 		name, _, _ := strings.Cut(line, " ")
-		rest, ok := strings.CutPrefix(name, netnsPrefix)
+		rest, ok := strings.CutPrefix(name, prefix)
 		pidText, _, _ := strings.Cut(rest, "-")
 		pid, err := strconv.Atoi(pidText)
 		if !ok || err != nil || pid == os.Getpid() || !errors.Is(syscall.Kill(pid, 0), syscall.ESRCH) {
@@ -156,7 +157,7 @@ func inNetns(ns string, fn func() error) error {
 
 // inNetnsCmd makes cmd run in the network namespace ns (ip netns exec keeps
 // the pid, so signals and process groups work as before).
-func inNetnsCmd(t *testing.T, ns string, cmd *exec.Cmd) *exec.Cmd {
+func inNetnsCmd(t testing.TB, ns string, cmd *exec.Cmd) *exec.Cmd {
 	t.Helper()
 	ip, err := exec.LookPath("ip")
 	if err != nil {
@@ -170,7 +171,7 @@ func inNetnsCmd(t *testing.T, ns string, cmd *exec.Cmd) *exec.Cmd {
 // startSeederInNetns runs a seeder in the link's seed namespace and waits until
 // it answers a handshake on addr with a full bitfield, probed from the leech
 // namespace, through the shaped link.
-func startSeederInNetns(t *testing.T, l shapedLink, name, addr, torrentFile string, args ...string) {
+func startSeederInNetns(t testing.TB, l shapedLink, name, addr, torrentFile string, args ...string) {
 	t.Helper()
 	requireTools(t, name)
 	ih, pieces := torrentMeta(t, torrentFile)
@@ -186,18 +187,29 @@ func startSeederInNetns(t *testing.T, l shapedLink, name, addr, torrentFile stri
 }
 
 // startShapedSeeders seeds media with aria2c and qBittorrent on the seed side
-// of l and returns the magnet, whose only peer sources are their two x.pe.
-func startShapedSeeders(t *testing.T, l shapedLink, media string) string {
+// of l; the magnet's only peer sources are their two x.pe. A positive
+// uploadLimit caps each seeder's upload at that many bytes a second, rounded
+// down to whole KiB as qBittorrent keeps it (aria2's
+// --max-overall-upload-limit, qBittorrent's up_limit, which also holds for
+// peers on the LAN).
+func startShapedSeeders(t testing.TB, l shapedLink, media string, uploadLimit int64) shapedSeeders {
 	t.Helper()
+	uploadLimit = uploadLimit >> 10 << 10
 	torrentFile, _, magnet := makeTorrent(t, media, 256<<10)
 	dataDir := filepath.Dir(media)
+	s := shapedSeeders{api: netnsClient(l.seed)}
 	aria2 := seedIP + ":6881"
-	startSeederInNetns(t, l, "aria2c", aria2, torrentFile, "--no-conf", "--dir="+dataDir,
+	args := []string{"--no-conf", "--dir=" + dataDir,
 		"--check-integrity", "--bt-hash-check-seed", "--seed-ratio=0.0",
-		"--listen-port=6881", "--interface="+seedIP, "--disable-ipv6",
+		"--listen-port=6881", "--interface=" + seedIP, "--disable-ipv6",
 		"--enable-dht=false", "--enable-dht6=false", "--bt-enable-lpd=false", "--enable-peer-exchange=false",
-		"--file-allocation=none", "--bt-save-metadata=false", "--stop-with-process="+strconv.Itoa(os.Getpid()),
-		"--console-log-level=notice", "--summary-interval=0", "--show-console-readout=false", torrentFile)
+		"--file-allocation=none", "--bt-save-metadata=false", "--stop-with-process=" + strconv.Itoa(os.Getpid()),
+		"--enable-rpc", "--rpc-listen-all=false", "--rpc-listen-port=6800", "--rpc-secret=harness",
+		"--console-log-level=notice", "--summary-interval=0", "--show-console-readout=false"}
+	if uploadLimit > 0 {
+		args = append(args, "--max-overall-upload-limit="+strconv.FormatInt(uploadLimit, 10))
+	}
+	startSeederInNetns(t, l, "aria2c", aria2, torrentFile, append(args, torrentFile)...)
 
 	profile := t.TempDir()
 	conf := `[LegalNotice]
@@ -223,6 +235,9 @@ Connection\ResolvePeerHostNames=false
 WebUI\Address=127.0.0.1
 WebUI\Port=8080
 WebUI\UseUPnP=false
+WebUI\LocalHostAuth=false
+WebUI\CSRFProtection=false
+WebUI\HostHeaderValidation=false
 `
 	confDir := filepath.Join(profile, "qBittorrent", "config")
 	if err := os.MkdirAll(confDir, 0o755); err != nil {
@@ -234,13 +249,17 @@ WebUI\UseUPnP=false
 	qbt := seedIP + ":6882"
 	startSeederInNetns(t, l, "qbittorrent-nox", qbt, torrentFile,
 		"--profile="+profile, "--save-path="+dataDir, "--add-paused=false", torrentFile)
-	return withPeer(withPeer(magnet, aria2), qbt)
+	if uploadLimit > 0 {
+		s.limitQbittorrent(t, uploadLimit)
+	}
+	s.magnet = withPeer(withPeer(magnet, aria2), qbt)
+	return s
 }
 
 // makeCBRMP4 writes dir/cbr.mp4: H.264 640x360 at a constant videoRate bit/s
 // (x264 CBR with filler data) plus AAC, seconds long, moov at the end. It fails
 // the test unless ffprobe measures the video within 10% of videoRate.
-func makeCBRMP4(t *testing.T, dir string, seconds, videoRate int) string {
+func makeCBRMP4(t testing.TB, dir string, seconds, videoRate int) string {
 	t.Helper()
 	path, d, br := filepath.Join(dir, "cbr.mp4"), strconv.Itoa(seconds), strconv.Itoa(videoRate)
 	out, err := exec.CommandContext(t.Context(), "ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
@@ -357,9 +376,9 @@ func eventTimeline(lines []string) string {
 func TestInteropShapedLink(t *testing.T) {
 	requireTools(t, "ffmpeg", "ffprobe", "aria2c", "qbittorrent-nox", "mpv")
 	rate := cmp.Or(os.Getenv("BTSTREAM_SHAPED_RATE"), shapedLinkRate)
-	l := newShapedLink(t, rate)
+	l := newShapedLink(t, netnsPrefix, rate)
 	media := makeCBRMP4(t, t.TempDir(), shapedSeconds, shapedVideoRate)
-	magnet := startShapedSeeders(t, l, media)
+	magnet := startShapedSeeders(t, l, media, 0).magnet
 
 	report := filepath.Join(t.TempDir(), "report")
 	tmp := t.TempDir()

@@ -357,7 +357,7 @@ type binaryRun struct {
 // startBinary starts cmd in its own process group. Unless cmd.Stdout is set, its
 // stdout is read line by line. A cleanup kills the group (btstream and any player
 // it started), waits, and logs the stderr tail if the test failed.
-func startBinary(t *testing.T, cmd *exec.Cmd) *binaryRun {
+func startBinary(t testing.TB, cmd *exec.Cmd) *binaryRun {
 	t.Helper()
 	r := &binaryRun{cmd: cmd, lines: make(chan string, 4096), stderr: &tailBuffer{}, done: make(chan struct{})}
 	var stdout io.Reader
@@ -403,7 +403,7 @@ func startBinary(t *testing.T, cmd *exec.Cmd) *binaryRun {
 // waitFor returns the first stdout line that match accepts and how long after
 // the start it came. It fails the test if the process exits first or
 // interopDeadline passes.
-func (r *binaryRun) waitFor(t *testing.T, what string, match func(string) bool) (string, time.Duration) {
+func (r *binaryRun) waitFor(t testing.TB, what string, match func(string) bool) (string, time.Duration) {
 	t.Helper()
 	deadline := time.NewTimer(interopDeadline)
 	defer deadline.Stop()
@@ -424,7 +424,7 @@ func (r *binaryRun) waitFor(t *testing.T, what string, match func(string) bool) 
 
 // exit waits for the process to exit and returns its exit code and the stdout
 // lines not yet read. It fails the test if interopDeadline passes first.
-func (r *binaryRun) exit(t *testing.T) (code int, rest []string) {
+func (r *binaryRun) exit(t testing.TB) (code int, rest []string) {
 	t.Helper()
 	deadline := time.NewTimer(interopDeadline)
 	defer deadline.Stop()
@@ -444,7 +444,7 @@ func (r *binaryRun) exit(t *testing.T) (code int, rest []string) {
 
 // exitAfterEOF waits, once stdout is closed, for the process to exit and returns
 // its exit code, failing the test if deadline fires first.
-func (r *binaryRun) exitAfterEOF(t *testing.T, deadline <-chan time.Time) int {
+func (r *binaryRun) exitAfterEOF(t testing.TB, deadline <-chan time.Time) int {
 	t.Helper()
 	select {
 	case <-r.done:
