@@ -28,10 +28,9 @@ package main
 // The cases are the link's rate: 5, 8 and 20 Mbit/s, about 1.2, 1.9 and 4.9
 // times the file's 4.1 Mbit/s (tbf counts headers too); and a 20 Mbit/s link
 // where each seeder uploads at most 60% of the file's rate, so that playback
-// needs both. The
-// arms are btstream (the binary as it is, --no-player --json) and baseline
-// (interop_baseline_test.go: the same serving and start buffer, the
-// library's fixed read-ahead reader instead of the scheduler).
+// needs both. The arms are btstream (the binary as it is, --no-player --json)
+// and baseline (interop_baseline_test.go: the same serving and start buffer,
+// the library's fixed read-ahead reader instead of the scheduler).
 
 import (
 	"encoding/json"
