@@ -196,9 +196,14 @@ func (f *File) WaitReady(ctx context.Context, rule StartRule) error {
 const (
 	holdFloor = 300 * time.Millisecond
 	holdMax   = 4 * time.Second
-	holdLead  = 100 * time.Millisecond // a running player reads at once
 	holdPoll  = 25 * time.Millisecond
 )
+
+// holdBytes is how much a seek waits for at a download rate of rate and a
+// bitrate of bitrate, bytes per second.
+func holdBytes(rate, bitrate float64) int64 {
+	return int64(max(plan.Margin(rate, bitrate)/4, holdFloor).Seconds() * bitrate)
+}
 
 // hold waits, before a read head's first bytes at pos, until the seek's
 // margin is in. Reads of the index, and of a file not played (subtitles),
@@ -215,11 +220,9 @@ func (f *File) hold(ctx context.Context, pos int64) {
 	for {
 		now := time.Now()
 		bitrate, _ := f.bitrate(now, nil)
-		rate, span := f.t.rate.Sample(now, f.t.stats().BytesRead)
-		need := int64(max(plan.Margin(rate, bitrate)/4, holdFloor).Seconds() * bitrate)
-		ahead := f.bufferedFrom(pos, need, true)
-		st := plan.Start{Rate: rate, RateSpan: span, Bitrate: bitrate, Ahead: ahead, ToEnd: pos+ahead >= f.g.Size, Lead: holdLead}
-		if ahead >= need || st.Early() {
+		rate, _ := f.t.rate.Sample(now, f.t.stats().BytesRead)
+		need := holdBytes(rate, bitrate)
+		if ahead := f.bufferedFrom(pos, need, true); ahead >= need || pos+ahead >= f.g.Size {
 			return
 		}
 		select {

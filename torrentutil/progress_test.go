@@ -1,6 +1,7 @@
 package torrentutil
 
 import (
+	"io"
 	"testing"
 	"time"
 
@@ -52,5 +53,50 @@ func TestEarlyStart(t *testing.T) {
 	}
 	if p.Bitrate != float64(size)/dur.Seconds() {
 		t.Fatalf("bitrate %.0f, want the moov's %.0f", p.Bitrate, float64(size)/dur.Seconds())
+	}
+}
+
+// A read head that appears far from the others once playback has begun (a
+// seek) gets its first bytes only when a margin of playback after them is
+// in, not with its first chunk: a player shown the frame at once would
+// pause for its cache right after it.
+func TestSeekHoldsFirstBytes(t *testing.T) {
+	// The busy seeder sends a 16 KiB chunk every 62 ms; 0.3 s of playback
+	// is two and a half chunks.
+	const size, dur = 8 << 20, 64 * time.Second // 128 KiB/s
+	path := torrenttest.MP4File(t, t.TempDir(), size, dur, 4096)
+	s, err := NewSeeder(path, 64<<10, Config{Offline: true, UploadRate: 256 << 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := newTestClient(t, Config{})
+	_, f := firstFile(t, c, s)
+	rule := StartRule{Want: 64 << 10}
+	stream(t, f, rule)
+	if err := f.WaitReady(deadline(t), rule); err != nil {
+		t.Fatal(err)
+	}
+	play := openFile(t, f)
+	if _, err := play.Read(make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	play.Close() // as mpv drops its connection to seek
+	// The seek: far beyond what the slow seeder has sent yet.
+	pos := int64(size * 3 / 4)
+	if got := f.bufferedFrom(pos, 1, true); got != 0 {
+		t.Fatalf("%d bytes at the seek target before the seek", got)
+	}
+	seek := openFile(t, f)
+	if _, err := seek.Seek(pos, io.SeekStart); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := seek.Read(make([]byte, 1)); err != nil {
+		t.Fatal(err)
+	}
+	bitrate := float64(size) / dur.Seconds()
+	floor := int64(holdFloor.Seconds() * bitrate)
+	if got := f.bufferedFrom(pos, floor, true); got < floor {
+		t.Fatalf("the seek's first byte came with %d bytes after it; want at least %d (%v of playback)", got, floor, holdFloor)
 	}
 }

@@ -31,9 +31,6 @@ type Start struct {
 	// IndexMissing is how many bytes of the index that the player reads
 	// before its first frame (an MP4's moov) are still missing.
 	IndexMissing int64
-	// Lead is how long the player takes to read what it has; 0 is a
-	// player's start-up (startLead).
-	Lead time.Duration
 }
 
 // Margin is the playback that must be buffered for an early start at a
@@ -64,9 +61,5 @@ func (s Start) Early() bool {
 		}
 		deficit += max(0, int64(m.Seconds()*s.Bitrate)-s.Ahead)
 	}
-	lead := s.Lead
-	if lead == 0 {
-		lead = startLead
-	}
-	return float64(deficit) <= s.Rate*lead.Seconds()
+	return float64(deficit) <= s.Rate*startLead.Seconds()
 }
