@@ -104,7 +104,7 @@ func clientConfig(cfg Config, sto storage.ClientImpl, log *slog.Logger) *torrent
 	// flood). v1.61.0's connection writer can miss a wake-up and sleep
 	// until that timer fires; the rescue wakes such a connection instead
 	// (plan.Culprit).
-	tc.Slogger = log
+	tc.Slogger = slog.New(quietCancels{log.Handler()})
 	if cfg.DownloadRate > 0 {
 		tc.DownloadRateLimiter = rate.NewLimiter(rate.Limit(cfg.DownloadRate), int(max(cfg.DownloadRate, 1<<16)))
 	}

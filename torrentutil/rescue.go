@@ -93,6 +93,7 @@ func (r *rescuer) drop(now time.Time, pc *torrent.PeerConn) {
 	if a != "" {
 		r.t.peers.know(false, a) // keeps a trust it had
 	}
+	r.t.c.log.Warn("dropped a peer that held a piece up", "peer", pc.RemoteAddr, "client", pc.PeerClientName.Load(), "rejoin", rejoinAfter)
 	pc.Close()
 	if a != "" {
 		r.t.peers.park(a, now.Add(rejoinAfter))
