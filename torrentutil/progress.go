@@ -184,25 +184,23 @@ func (f *File) WaitReady(ctx context.Context, rule StartRule) error {
 }
 
 // A seek holds its first bytes back until a margin of playback after them
-// is in: a quarter of plan.Margin at the measured rate, at least holdFloor;
-// for at most holdMax. A player given the frame it seeks to at once shows
-// it and plays on with nothing behind it: mpv then pauses for its cache
-// within a tenth of a second and waits for a second of it. Measured with
-// headless mpv, qBittorrent, aria2 and Transmission at 8 Mbit/s (a 4.2
-// Mbit/s MP4), four seeks each: not held, the first frame came 0.55-0.78 s
-// after the seek and every seek paused (0.9-1 s); held by a quarter of the
-// margin, 0.80-1.05 s and no pause; by half of it, 1.3-1.8 s; by all of
-// it, 1.8-2.4 s.
+// is in (plan.SeekMargin), for at most holdMax. A player given the frame it
+// seeks to at once shows it and plays on with nothing behind it: mpv then
+// pauses for its cache within a tenth of a second and waits for a second
+// of it. Measured with headless mpv, qBittorrent, aria2 and Transmission at
+// 8 Mbit/s (a 4.2 Mbit/s MP4), four seeks each: not held, the first frame
+// came 0.55-0.78 s after the seek and every seek paused (0.9-1 s); held for
+// 0.3 s of playback, 0.80-1.05 s and no pause; for 0.6 s, 1.3-1.8 s; for
+// 1.2 s, 1.8-2.4 s.
 const (
-	holdFloor = 300 * time.Millisecond
-	holdMax   = 4 * time.Second
-	holdPoll  = 25 * time.Millisecond
+	holdMax  = 4 * time.Second
+	holdPoll = 25 * time.Millisecond
 )
 
 // holdBytes is how much a seek waits for at a download rate of rate and a
-// bitrate of bitrate, bytes per second.
+// bitrate of bitrate, bytes per second (plan.SeekMargin).
 func holdBytes(rate, bitrate float64) int64 {
-	return int64(max(plan.Margin(rate, bitrate)/4, holdFloor).Seconds() * bitrate)
+	return int64(plan.SeekMargin(rate, bitrate).Seconds() * bitrate)
 }
 
 // hold waits, before a read head's first bytes at pos, until the seek's

@@ -2,9 +2,11 @@ package torrentutil
 
 import (
 	"io"
+	"math"
 	"testing"
 	"time"
 
+	"github.com/btstream/btstream/torrentutil/plan"
 	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
@@ -95,8 +97,9 @@ func TestSeekHoldsFirstBytes(t *testing.T) {
 		t.Fatal(err)
 	}
 	bitrate := float64(size) / dur.Seconds()
-	floor := int64(holdFloor.Seconds() * bitrate)
+	least := plan.SeekMargin(math.Inf(1), bitrate) // the least a seek waits for
+	floor := int64(least.Seconds() * bitrate)
 	if got := f.bufferedFrom(pos, floor, true); got < floor {
-		t.Fatalf("the seek's first byte came with %d bytes after it; want at least %d (%v of playback)", got, floor, holdFloor)
+		t.Fatalf("the seek's first byte came with %d bytes after it; want at least %d (%v of playback)", got, floor, least)
 	}
 }

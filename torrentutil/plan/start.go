@@ -34,15 +34,31 @@ type Start struct {
 }
 
 // Margin is the playback that must be buffered for an early start at a
-// headroom of rate over bitrate: a second over the headroom's excess,
-// between one and eight seconds. It is 0 below minHeadroom: no margin is
-// enough.
+// headroom of rate over bitrate: 0.4 s over the headroom's excess (rate
+// over bitrate, minus one), between one and eight seconds. It is 0 below
+// minHeadroom: no margin is enough.
 func Margin(rate, bitrate float64) time.Duration {
+	return margin(rate, bitrate, 400*time.Millisecond, time.Second, 8*time.Second)
+}
+
+// SeekMargin is the playback that a seek waits for before its first bytes
+// reach the player: 0.25 s over the headroom's excess, between 0.3 and 4
+// seconds; 4 s below minHeadroom.
+func SeekMargin(rate, bitrate float64) time.Duration {
+	if m := margin(rate, bitrate, 250*time.Millisecond, 300*time.Millisecond, 4*time.Second); m > 0 {
+		return m
+	}
+	return 4 * time.Second
+}
+
+// margin is scale over the headroom's excess, within [lo, hi]; 0 below
+// minHeadroom.
+func margin(rate, bitrate float64, scale, lo, hi time.Duration) time.Duration {
 	if bitrate <= 0 || rate < minHeadroom*bitrate {
 		return 0
 	}
-	m := time.Duration(float64(time.Second) / (rate/bitrate - 1))
-	return min(max(m, time.Second), 8*time.Second)
+	m := time.Duration(float64(scale) / (rate/bitrate - 1))
+	return min(max(m, lo), hi)
 }
 
 // Early reports whether playback can start now without waiting for the full

@@ -11,16 +11,33 @@ func TestMargin(t *testing.T) {
 		rate, bitrate float64
 		want          time.Duration
 	}{
-		{"twice the bitrate: a second", 2e6, 1e6, time.Second},
-		{"1.25 times: four seconds", 1.25e6, 1e6, 4 * time.Second},
-		{"1.1 times: capped at eight", 1.1e6, 1e6, 8 * time.Second},
-		{"plenty: never under a second", 10e6, 1e6, time.Second},
+		{"1.2 times: two seconds", 1.2e6, 1e6, 2 * time.Second},
+		{"1.125 times: 3.2 s", 1.125e6, 1e6, 3200 * time.Millisecond},
+		{"1.4 times and more: a second", 1.4e6, 1e6, time.Second},
 		{"too little headroom: no early start", 1.05e6, 1e6, 0},
 		{"no bitrate", 1e6, 0, 0},
 	}
 	for _, tc := range tests {
 		if got := Margin(tc.rate, tc.bitrate); got != tc.want {
 			t.Errorf("%s: Margin = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestSeekMargin(t *testing.T) {
+	tests := []struct {
+		name          string
+		rate, bitrate float64
+		want          time.Duration
+	}{
+		{"1.25 times: a second", 1.25e6, 1e6, time.Second},
+		{"1.85 times and more: the floor", 1.85e6, 1e6, 300 * time.Millisecond},
+		{"1.05 times: capped at four", 1.05e6, 1e6, 4 * time.Second},
+		{"slower than playback: the cap", 0.9e6, 1e6, 4 * time.Second},
+	}
+	for _, tc := range tests {
+		if got := SeekMargin(tc.rate, tc.bitrate); got != tc.want {
+			t.Errorf("%s: SeekMargin = %v, want %v", tc.name, got, tc.want)
 		}
 	}
 }
