@@ -97,7 +97,7 @@ func TestRescueDropDialsListenPort(t *testing.T) {
 		t.Fatalf("listen address %q, want the announced %q", got, addr)
 	}
 	at := time.Now()
-	(&rescuer{t: tt}).drop(at, conns[0])
+	(&rescuer{t: tt}).drop(at, conns[0], rejoinAfter)
 	if !liar.Wait(deadline(t), (*RawPeer).Closed) {
 		t.Fatal("the dropped connection stayed open")
 	}

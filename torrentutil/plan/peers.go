@@ -19,6 +19,13 @@ const (
 	// fewer than judgeChunks chunks is too new to judge.
 	newcomer    = 2 * time.Second
 	judgeChunks = 8
+	// stalled: a holder that delivered nothing at all for this long is
+	// stuck. A peer that caps its upload can pause a second between bursts.
+	stalled = 2 * time.Second
+	// withheld: a peer that serves other pieces but none of the held one's
+	// requests for this long withholds it. A slow peer that serves its
+	// queue in order answers well within it.
+	withheld = 5 * time.Second
 )
 
 // Hostages remembers how the urgent pieces progress, to tell when one is
@@ -69,10 +76,14 @@ func (h *Hostages) Held(now time.Time, urgent map[int]bool, pieceLen int64, miss
 
 // Peer is what the judgement knows of one connection, for one held piece.
 type Peer struct {
-	Pending   int           // requests for the held piece it has outstanding
-	HasPiece  bool          // it has the held piece
-	Choking   bool          // it chokes us
-	Idle      time.Duration // since it last delivered a useful chunk, or connected
+	Pending     int           // requests for the held piece it has outstanding
+	Outstanding int           // requests it has outstanding, for any piece
+	HasPiece    bool          // it has the held piece
+	Choking     bool          // it chokes us
+	Idle        time.Duration // since it last delivered a useful chunk, or connected
+	// PieceIdle is how long it has held requests for the held piece
+	// without delivering a chunk of it.
+	PieceIdle time.Duration
 	Age       time.Duration // since it connected
 	Delivered int64         // useful chunks it delivered
 }
@@ -80,22 +91,29 @@ type Peer struct {
 // judged reports whether the peer is old enough to judge.
 func (p Peer) judged() bool { return p.Age >= newcomer || p.Delivered >= judgeChunks }
 
-// late reports whether the peer holds requests for the piece that it
-// does not serve.
-func (p Peer) late() bool { return p.Pending > 0 && (p.Choking || p.Idle >= hostageAfter) }
+// late reports whether the peer holds requests for the piece that it does
+// not serve: it chokes us, delivers nothing at all, or withholds the piece.
+// A peer that delivers, however slowly, is not late: the library takes its
+// requests over when a faster peer runs dry, and dropping it would lose
+// its bandwidth, which may be needed.
+func (p Peer) late() bool {
+	return p.Pending > 0 && (p.Choking || p.Idle >= stalled || p.PieceIdle >= withheld)
+}
 
 // able reports whether the peer could serve the piece now.
 func (p Peer) able() bool { return p.HasPiece && !p.Choking && !p.late() }
 
 // Culprit returns the index of the peer to drop to free a held piece, or
-// -1. The culprit holds requests for the piece and is choking us or has
-// delivered nothing for hostageAfter, and another peer that has the piece
-// could serve it: dropping the culprit hands its requests to that one. When nobody
-// holds a request for the piece, the culprit is an unchoked peer that has
-// it and asks for nothing: v1.61.0's connection writer can miss a wake-up
-// and sleep with requests to make, until its keep-alive timer (a minute)
-// fires. Newcomers are never culprits.
-func Culprit(ps []Peer) int {
+// -1, and whether that peer is asleep rather than at fault. The culprit
+// holds requests for the piece and is late (see late), and another peer
+// that has the piece could serve it: dropping the culprit hands its
+// requests to that one. When nobody holds a request for the piece, the
+// culprit is an unchoked peer that has it and has no request outstanding
+// at all: v1.61.0's connection writer can miss a wake-up and sleep with
+// requests to make, until its keep-alive timer (a minute) fires; that peer
+// is asleep, and may be dialled again at once. Newcomers are never
+// culprits.
+func Culprit(ps []Peer) (int, bool) {
 	culprit, holders, others := -1, 0, false
 	for i, p := range ps {
 		if p.Pending == 0 {
@@ -113,16 +131,16 @@ func Culprit(ps []Peer) int {
 	}
 	if holders == 0 {
 		for i, p := range ps {
-			if p.HasPiece && !p.Choking && p.judged() && p.Idle >= hostageAfter {
-				return i
+			if p.HasPiece && !p.Choking && p.Outstanding == 0 && p.judged() && p.Idle >= hostageAfter {
+				return i, true
 			}
 		}
-		return -1
+		return -1, false
 	}
 	if !others {
-		return -1
+		return -1, false
 	}
-	return culprit
+	return culprit, false
 }
 
 // Redial is how long to wait before dialling a peer again after attempts

@@ -8,31 +8,36 @@ import (
 
 func TestCulprit(t *testing.T) {
 	sec := time.Second
-	serving := Peer{HasPiece: true, Idle: 50 * time.Millisecond, Age: time.Minute, Delivered: 500}
-	stuck := Peer{Pending: 4, HasPiece: true, Idle: 3 * sec, Age: time.Minute, Delivered: 100}
-	choker := Peer{Pending: 2, HasPiece: true, Choking: true, Idle: 100 * time.Millisecond, Age: time.Minute, Delivered: 100}
-	newbie := Peer{Pending: 6, HasPiece: true, Idle: 1500 * time.Millisecond, Age: 1500 * time.Millisecond, Delivered: 1}
+	serving := Peer{HasPiece: true, Outstanding: 8, Idle: 50 * time.Millisecond, Age: time.Minute, Delivered: 500}
+	stuck := Peer{Pending: 4, Outstanding: 4, HasPiece: true, Idle: 3 * sec, PieceIdle: 3 * sec, Age: time.Minute, Delivered: 100}
+	choker := Peer{Pending: 2, Outstanding: 2, HasPiece: true, Choking: true, Idle: 100 * time.Millisecond, Age: time.Minute, Delivered: 100}
+	slow := Peer{Pending: 3, Outstanding: 12, HasPiece: true, Idle: 300 * time.Millisecond, PieceIdle: 2 * sec, Age: time.Minute, Delivered: 100}
+	liar := Peer{Pending: 1, Outstanding: 6, HasPiece: true, Idle: 100 * time.Millisecond, PieceIdle: 6 * sec, Age: time.Minute, Delivered: 300}
+	newbie := Peer{Pending: 6, Outstanding: 6, HasPiece: true, Idle: 1500 * time.Millisecond, PieceIdle: 1500 * time.Millisecond, Age: 1500 * time.Millisecond, Delivered: 1}
 	asleep := Peer{HasPiece: true, Idle: 2 * sec, Age: time.Minute, Delivered: 100}
 	tests := []struct {
-		name string
-		ps   []Peer
-		want int
+		name   string
+		ps     []Peer
+		want   int
+		asleep bool
 	}{
-		{"a holder that stopped delivering, beside one that serves", []Peer{serving, stuck}, 1},
-		{"a holder that chokes us", []Peer{choker, serving}, 0},
-		{"the holder of most requests of two late ones", []Peer{stuck, serving, {Pending: 9, HasPiece: true, Idle: 2 * sec, Age: time.Minute}}, 2},
-		{"nobody else serves the piece: keep it", []Peer{stuck, {HasPiece: false, Idle: 0, Age: time.Minute}}, -1},
-		{"the other is idle but has the piece", []Peer{stuck, {HasPiece: true, Idle: time.Minute, Age: time.Minute}}, 0},
-		{"the other chokes us", []Peer{stuck, {HasPiece: true, Choking: true, Age: time.Minute}}, -1},
-		{"a newcomer is not judged", []Peer{newbie, serving}, -1},
-		{"holders that deliver are fine", []Peer{{Pending: 3, HasPiece: true, Idle: 200 * time.Millisecond, Age: time.Minute}, serving}, -1},
-		{"nobody holds it: the idle peer that has it asks for nothing", []Peer{{HasPiece: false, Age: time.Minute}, asleep}, 1},
-		{"nobody holds it and nobody is idle long", []Peer{serving}, -1},
-		{"none", nil, -1},
+		{"a holder that stopped delivering, beside one that serves", []Peer{serving, stuck}, 1, false},
+		{"a holder that chokes us", []Peer{choker, serving}, 0, false},
+		{"a slow holder that delivers: its bandwidth may be needed", []Peer{slow, serving}, -1, false},
+		{"a holder that serves all but the held piece", []Peer{serving, liar}, 1, false},
+		{"the holder of most requests of two late ones", []Peer{stuck, serving, {Pending: 9, Outstanding: 9, HasPiece: true, Idle: 2 * sec, Age: time.Minute}}, 2, false},
+		{"nobody else serves the piece: keep it", []Peer{stuck, {HasPiece: false, Idle: 0, Age: time.Minute}}, -1, false},
+		{"the other is idle but has the piece", []Peer{stuck, {HasPiece: true, Idle: time.Minute, Age: time.Minute}}, 0, false},
+		{"the other chokes us", []Peer{stuck, {HasPiece: true, Choking: true, Age: time.Minute}}, -1, false},
+		{"a newcomer is not judged", []Peer{newbie, serving}, -1, false},
+		{"nobody holds it: the idle peer that has it asks for nothing", []Peer{{HasPiece: false, Age: time.Minute}, asleep}, 1, true},
+		{"nobody holds it: a peer busy with other pieces is not asleep", []Peer{{HasPiece: true, Outstanding: 5, Idle: 2 * sec, Age: time.Minute}}, -1, false},
+		{"nobody holds it and nobody is idle long", []Peer{serving}, -1, false},
+		{"none", nil, -1, false},
 	}
 	for _, tc := range tests {
-		if got := Culprit(tc.ps); got != tc.want {
-			t.Errorf("%s: Culprit = %d, want %d", tc.name, got, tc.want)
+		if got, asleep := Culprit(tc.ps); got != tc.want || asleep != tc.asleep {
+			t.Errorf("%s: Culprit = %d, %v; want %d, %v", tc.name, got, asleep, tc.want, tc.asleep)
 		}
 	}
 }
