@@ -197,6 +197,17 @@ const (
 	holdPoll = 25 * time.Millisecond
 )
 
+// holds reports whether a read head's first bytes at pos wait for a seek's
+// margin (see hold).
+func (f *File) holds(pos int64) bool {
+	idx, _, _ := f.indexSpan()
+	f.mu.Lock()
+	start := f.rule.Want
+	f.mu.Unlock()
+	inIndex := idx.Begin <= f.g.Piece(pos) && f.g.Piece(pos) < idx.End
+	return f.isVideo() && pos >= start && pos < f.g.Size && !inIndex
+}
+
 // holdBytes is how much a seek waits for at a download rate of rate and a
 // bitrate of bitrate, bytes per second (plan.SeekMargin).
 func holdBytes(rate, bitrate float64) int64 {
@@ -204,11 +215,12 @@ func holdBytes(rate, bitrate float64) int64 {
 }
 
 // hold waits, before a read head's first bytes at pos, until the seek's
-// margin is in. Reads of the index, and of a file not played (subtitles),
-// are not held.
+// margin is in. Reads of the index, of a file not played (subtitles), and
+// of the start buffer are not held: the start rule judged those bytes
+// already, and mpv, having read the moov at the end of an MP4, comes back
+// for the first frames with a new request that is not a seek.
 func (f *File) hold(ctx context.Context, pos int64) {
-	idx, _, _ := f.indexSpan()
-	if !f.isVideo() || pos >= f.g.Size || (idx.Begin <= f.g.Piece(pos) && f.g.Piece(pos) < idx.End) {
+	if !f.holds(pos) {
 		return
 	}
 	tick := time.NewTicker(holdPoll)

@@ -103,3 +103,42 @@ func TestSeekHoldsFirstBytes(t *testing.T) {
 		t.Fatalf("the seek's first byte came with %d bytes after it; want at least %d (%v of playback)", got, floor, least)
 	}
 }
+
+// Only a seek is held: not the index, and not the start buffer, to which
+// mpv comes back with a new request after reading an MP4's moov at the end.
+func TestHoldsOnlySeeks(t *testing.T) {
+	const size, dur = 8 << 20, 64 * time.Second
+	path := torrenttest.MP4File(t, t.TempDir(), size, dur, 4096)
+	s, err := NewSeeder(path, 64<<10, Config{Offline: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := newTestClient(t, Config{})
+	_, f := firstFile(t, c, s)
+	rule := StartRule{Want: 256 << 10}
+	stream(t, f, rule)
+	if err := f.WaitReady(deadline(t), rule); err != nil {
+		t.Fatal(err)
+	}
+	idx, _, known := f.indexSpan()
+	if !known || idx.Begin >= idx.End {
+		t.Fatalf("no index span (%v, known %v)", idx, known)
+	}
+	for _, c := range []struct {
+		name string
+		pos  int64
+		want bool
+	}{
+		{"the first byte", 0, false},
+		{"inside the start buffer", rule.Want - 1, false},
+		{"just past it", rule.Want, true},
+		{"a seek to the middle", size / 2, true},
+		{"the index", max(f.g.Start(idx.Begin), 0), false},
+		{"the end", size, false},
+	} {
+		if got := f.holds(c.pos); got != c.want {
+			t.Errorf("%s (%d): holds %v, want %v", c.name, c.pos, got, c.want)
+		}
+	}
+}
