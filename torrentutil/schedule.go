@@ -105,7 +105,7 @@ func (s *scheduler) step(now time.Time, discover func(*File)) {
 		}
 		f.mu.Unlock()
 	}
-	want, left := plan.Admit(plan.Needs(claims...), plan.Frontier(rate), t.missingOf)
+	want, left := plan.Admit(plan.Needs(claims...), plan.Frontier(rate, t.t.Info().PieceLength), t.missingOf)
 	for _, f := range primed {
 		left = s.background(f, want, left)
 	}

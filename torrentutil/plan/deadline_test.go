@@ -65,11 +65,25 @@ func TestWindowBounds(t *testing.T) {
 			t.Errorf("%s: windowBytes = %d, want %d", tc.name, got, tc.want)
 		}
 	}
-	if got := Frontier(0); got != frontierMin {
-		t.Errorf("Frontier(0) = %d, want the floor %d", got, frontierMin)
+	if got := Frontier(0, 16<<10); got != frontierMin {
+		t.Errorf("Frontier(0, 16 KiB pieces) = %d, want the floor %d", got, frontierMin)
 	}
-	if got := Frontier(10 << 20); got != 10<<20/4 {
+	if got := Frontier(10<<20, 256<<10); got != 10<<20/4 {
 		t.Errorf("Frontier(10 MiB/s) = %d, want a quarter second of it", got)
+	}
+}
+
+// Whatever the rate, a second piece is admitted while the first has
+// nothing in: a connection that has answered its requests must find the
+// next piece wanted already (see Frontier).
+func TestFrontierAdmitsTwoPieces(t *testing.T) {
+	for _, pieceLen := range []int64{16 << 10, 256 << 10, 1 << 20, 16 << 20} {
+		g := Geometry{Size: 64 * pieceLen, PieceLen: pieceLen}
+		ns := Needs(Claim{Geometry: g, Bitrate: 1 << 20, Windows: []Window{{Pos: 0, Reach: 8 * pieceLen}}})
+		want, _ := Admit(ns, Frontier(1, pieceLen), func(int) int64 { return pieceLen })
+		if len(want) < 2 {
+			t.Errorf("%d-byte pieces: admitted %v, want at least pieces 0 and 1", pieceLen, want)
+		}
 	}
 }
 
