@@ -49,6 +49,7 @@ func newFlags() []cli.Flag {
 			f.EnvVars = []string{env}
 		case *cli.StringSliceFlag:
 			f.EnvVars = []string{env}
+			f.KeepSpace = true // verbatim: " x" stays " x"
 		case *cli.BoolFlag:
 			f.EnvVars = []string{env}
 		case *cli.IntFlag:
@@ -109,6 +110,10 @@ Examples:
 			return usageError{err.Error()}
 		},
 		EnableBashCompletion: true,
+		// Every value of a repeatable flag is one argument, verbatim:
+		// --player-arg=--slang=en,eng is one mpv option and --subtitles
+		// "Movie, The.srt" one file. urfave/cli splits on commas otherwise.
+		DisableSliceFlagSeparator: true,
 		Commands: []*cli.Command{
 			{Name: "ls", Usage: "list the torrent's files and mark the one btstream would play", ArgsUsage: "SOURCE", Flags: flags, Action: act("ls")},
 			{Name: "info", Usage: "show the torrent's name, infohash, pieces, files, trackers and magnet", ArgsUsage: "SOURCE", Flags: flags, Action: act("info")},

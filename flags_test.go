@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
@@ -168,5 +169,38 @@ func TestInspectJSON(t *testing.T) {
 	}
 	if len(info.InfoHash) != 40 || info.Pieces == 0 || info.Magnet == "" || len(info.Files) != 4 {
 		t.Errorf("info = %+v", info)
+	}
+}
+
+// Every value of a repeatable flag is one argument, verbatim: commas and
+// spaces included, from the command line and from the environment.
+func TestRepeatableFlagsVerbatim(t *testing.T) {
+	sub := filepath.Join(t.TempDir(), "Movie, The.srt")
+	if err := os.WriteFile(sub, []byte("1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := parse(t, nil, "--player-arg=--slang=en,eng", "--player-arg", " --vo=null ",
+		"--subtitles", sub, "--tracker", "http://t/announce?a=1,2", "--peer", "a,b:1", "SRC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"--slang=en,eng", " --vo=null "}; !reflect.DeepEqual(c.cfg.PlayerArgs, want) {
+		t.Errorf("player args %q, want %q", c.cfg.PlayerArgs, want)
+	}
+	if want := []string{sub}; !reflect.DeepEqual(c.cfg.Subtitles, want) {
+		t.Errorf("subtitles %q, want %q", c.cfg.Subtitles, want)
+	}
+	if want := []string{"http://t/announce?a=1,2"}; !reflect.DeepEqual(c.cfg.Trackers, want) {
+		t.Errorf("trackers %q, want %q", c.cfg.Trackers, want)
+	}
+	if want := []string{"a,b:1"}; !reflect.DeepEqual(c.cfg.Peers, want) {
+		t.Errorf("peers %q, want %q", c.cfg.Peers, want)
+	}
+	c, err = parse(t, map[string]string{"BTSTREAM_PLAYER_ARG": "--slang=en,eng"}, "SRC")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"--slang=en,eng"}; !reflect.DeepEqual(c.cfg.PlayerArgs, want) {
+		t.Errorf("player args from the environment %q, want %q", c.cfg.PlayerArgs, want)
 	}
 }
