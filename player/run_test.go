@@ -42,6 +42,19 @@ func TestHelperProcess(t *testing.T) {
 			os.Exit(2)
 		}
 		os.Exit(code)
+	case "say": // CODE out:LINE|err:LINE... URL: write the lines in order, then exit CODE
+		code, err := strconv.Atoi(args[0])
+		if err != nil {
+			os.Exit(2)
+		}
+		for _, a := range args[1 : len(args)-1] {
+			w := os.Stdout
+			if strings.HasPrefix(a, "err:") {
+				w = os.Stderr
+			}
+			fmt.Fprintln(w, a[len("err:"):])
+		}
+		os.Exit(code)
 	case "argv": // ARGS... URL: print them as JSON on stdout
 		if err := json.NewEncoder(os.Stdout).Encode(args); err != nil {
 			os.Exit(2)
@@ -101,6 +114,39 @@ func TestRunExitStatus(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A player that fails leaves its last lines of output, stdout and stderr, in the ExitError, and
+// the same bytes still reach the caller's writers.
+func TestRunExitErrorTail(t *testing.T) {
+	var said []string
+	for i := range TailLines + 3 {
+		said = append(said, fmt.Sprintf("out:line %d", i))
+	}
+	said = append(said, "err:VLC is not supposed to be run as root. Sorry.")
+	var stdout, stderr bytes.Buffer
+	err := helper(t, "say", append([]string{"1"}, said...)...).Run(context.Background(), Media{URL: "http://127.0.0.1:1/x.mkv"}, Stdio{Stdout: &stdout, Stderr: &stderr})
+	var ee *ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("Run: %v, want an *ExitError", err)
+	}
+	if ee.Status != 1 || ee.Player != filepath.Base(os.Args[0]) || !strings.Contains(err.Error(), "exit status 1") {
+		t.Errorf("ExitError %+v (%q)", ee, err)
+	}
+	var want []string
+	for _, s := range said[len(said)-TailLines:] {
+		want = append(want, s[len("out:"):])
+	}
+	if !slices.Equal(ee.Tail, want) {
+		t.Errorf("tail\n %q\nwant\n %q", ee.Tail, want)
+	}
+	if !strings.Contains(stdout.String(), "line 0\n") || stderr.String() != "VLC is not supposed to be run as root. Sorry.\n" {
+		t.Errorf("passed on: stdout %q, stderr %q", stdout.String(), stderr.String())
+	}
+	var exitErr *exec.ExitError
+	if !errors.As(err, &exitErr) || exitErr.ExitCode() != 1 {
+		t.Errorf("Run: %v does not wrap the *exec.ExitError", err)
 	}
 }
 
