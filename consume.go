@@ -38,7 +38,7 @@ func (c *command) consumer() (consumer, error) {
 	case c.cfg.NoPlayer:
 		return urlConsumer{c.ui}, nil
 	}
-	pc := &playerConsumer{ui: c.ui, play: c.d.play}
+	pc := &playerConsumer{ui: c.ui, play: c.d.play, noDisplay: noDisplay(c.d.getenv)}
 	if pc.play == nil { // a test plays instead
 		p, err := player.Find(c.cfg.Player)
 		if err != nil {
@@ -63,6 +63,9 @@ type playerConsumer struct {
 	// play runs the player instead of p.Run: tests' stand-in. Nil runs p.
 	play func(ctx context.Context, p player.Player, m player.Media) error
 	ui   *ui
+	// noDisplay: no display is named for the player's window (a hint
+	// when it fails).
+	noDisplay bool
 }
 
 func (*playerConsumer) overHTTP() bool { return true }
@@ -84,7 +87,7 @@ func (pc *playerConsumer) consume(ctx context.Context, _ *torrentutil.File, m pl
 		// sees the signal: that is the user quitting, not a failure.
 		return errInterrupted
 	case err != nil:
-		return playerExitError{err}
+		return playerExitError{err, pc.noDisplay}
 	}
 	return nil
 }

@@ -95,7 +95,7 @@ func classify(ctx context.Context, err error) (int, string) {
 		return exitPlayer, oneLine(err.Error()) +
 			"; install mpv or VLC, pass --player PATH, or use --no-player to print the URL"
 	case errors.As(err, &pe):
-		return exitPlayer, oneLine(err.Error())
+		return exitPlayer, playerMessage(pe)
 	default:
 		return exitError, oneLine(err.Error())
 	}
@@ -140,12 +140,6 @@ type usageError struct{ msg string }
 func (e usageError) Error() string { return e.msg }
 
 func usagef(format string, a ...any) error { return usageError{fmt.Sprintf(format, a...)} }
-
-// playerExitError is the player failing while it played: exit code 6.
-type playerExitError struct{ err error }
-
-func (e playerExitError) Error() string { return e.err.Error() }
-func (e playerExitError) Unwrap() error { return e.err }
 
 var errInterrupted = errors.New("interrupted")
 
