@@ -48,7 +48,7 @@ func parseConfig(c *cli.Context) (config, error) {
 		Stdout:          c.Bool("stdout"),
 		JSON:            c.Bool("json"),
 		File:            c.String("file"),
-		MetadataTimeout: c.Duration("metadata-timeout"),
+		MetadataTimeout: durationFlag(c, "metadata-timeout"),
 		Addr:            c.String("addr"),
 		DataDir:         c.String("data-dir"),
 		Port:            c.Int("port"),

@@ -3,14 +3,19 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
+	"runtime/debug"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// version is set at build time with -ldflags "-X main.version=..."; when it
+// is not, --version reads the build info (see versionString).
+var version string
 
 // newFlags returns the flags, fresh: urfave/cli keeps parse state in them.
 // Every flag can also come from the environment: --no-dht is BTSTREAM_NO_DHT.
@@ -23,7 +28,7 @@ func newFlags() []cli.Flag {
 		&cli.BoolFlag{Name: "json", Usage: "print events as JSON lines on stdout"},
 		&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "play file `N|GLOB` instead of the largest video (see btstream ls)"},
 		&cli.StringFlag{Name: "buffer", Value: "1%", Usage: "buffer `PCT%|SIZE` from the start before the player starts"},
-		&cli.DurationFlag{Name: "metadata-timeout", Value: 2 * time.Minute, Usage: "give up when the metadata has not arrived after `DURATION`"},
+		&cli.GenericFlag{Name: "metadata-timeout", Value: ptr(seconds(2 * time.Minute)), Usage: "give up when the metadata has not arrived after `DURATION` (90s, 2m, or seconds: 90)"},
 		&cli.StringFlag{Name: "addr", Value: "127.0.0.1:0", Usage: "serve HTTP on `HOST:PORT` (default: loopback, a free port)"},
 		&cli.StringFlag{Name: "data-dir", Usage: "keep the data in `DIR` and reuse it next time (default: a temporary folder removed on exit)"},
 		&cli.IntFlag{Name: "port", Value: 42069, Usage: "BitTorrent listen `PORT` (a free one when taken)"},
@@ -54,16 +59,128 @@ func newFlags() []cli.Flag {
 			f.EnvVars = []string{env}
 		case *cli.IntFlag:
 			f.EnvVars = []string{env}
-		case *cli.DurationFlag:
+		case *cli.GenericFlag:
 			f.EnvVars = []string{env}
 		}
 	}
 	return flags
 }
 
+// inspectFlags are the flags of ls and info: how to find the torrent and
+// which file to mark.
+var inspectFlags = []string{"json", "file", "metadata-timeout", "data-dir", "port", "no-dht", "no-upnp",
+	"tracker", "peer", "quiet", "verbose", "debug"}
+
+// demoFlags are the flags of demo: where the clip goes and how; the swarm
+// is its own.
+var demoFlags = []string{"player", "player-arg", "no-player", "stdout", "json", "buffer", "addr",
+	"download-rate", "quiet", "verbose", "debug"}
+
+// flagsNamed returns fresh flags of those names, in newFlags' order, with
+// the usage of some reworded for the command.
+func flagsNamed(names []string, usage map[string]string) []cli.Flag {
+	var out []cli.Flag
+	for _, f := range newFlags() {
+		name := f.Names()[0]
+		if !slices.Contains(names, name) {
+			continue
+		}
+		if u, ok := usage[name]; ok {
+			switch f := f.(type) {
+			case *cli.BoolFlag:
+				f.Usage = u
+			case *cli.StringFlag:
+				f.Usage = u
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// inspectUsage rewords the flags of ls and info, which print rather than play.
+var inspectUsage = map[string]string{
+	"json": "print one JSON document on stdout",
+	"file": "mark file `N|GLOB` as the one to play instead of the largest video",
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// seconds is a duration flag's value: a Go duration (90s, 2m, 1h30m) or a
+// bare number of seconds (90, 1.5).
+type seconds time.Duration
+
+func (d *seconds) Set(s string) error {
+	if f, err := strconv.ParseFloat(s, 64); err == nil && !strings.ContainsAny(s, "xXpP") {
+		if math.IsNaN(f) || math.IsInf(f, 0) || math.Abs(f) > float64(math.MaxInt64/int64(time.Second)) {
+			return fmt.Errorf("%q is not a number of seconds", s)
+		}
+		*d = seconds(f * float64(time.Second))
+		return nil
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("want a duration like 90s or 2m, or a number of seconds")
+	}
+	*d = seconds(v)
+	return nil
+}
+
+func (d *seconds) String() string { return time.Duration(*d).String() }
+
+// durationFlag is the value of the duration flag name (a seconds).
+func durationFlag(c *cli.Context, name string) time.Duration {
+	if d, ok := c.Generic(name).(*seconds); ok {
+		return time.Duration(*d)
+	}
+	return 0
+}
+
+// versionString is btstream's version: the one stamped with -ldflags, else
+// the module's version and the VCS revision the build info records. Go 1.24
+// and later make a pseudo-version from the commit (v0.0.0-DATE-REV+dirty)
+// when it builds in a clone; with -buildvcs=false the commit is unknown and
+// the version is "(devel)".
+func versionString(stamped string, info *debug.BuildInfo, ok bool) string {
+	if stamped != "" {
+		return stamped
+	}
+	if !ok {
+		return "unknown"
+	}
+	v := info.Main.Version
+	if v == "" {
+		v = "(devel)"
+	}
+	var rev, when string
+	var modified bool
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value[:min(len(s.Value), 12)]
+		case "vcs.time":
+			when = s.Value
+		case "vcs.modified":
+			modified = s.Value == "true"
+		}
+	}
+	if rev == "" || strings.Contains(v, rev) { // a pseudo-version names the commit already
+		return v
+	}
+	details := []string{"commit " + rev}
+	if when != "" {
+		details = append(details, when)
+	}
+	if modified {
+		details = append(details, "modified")
+	}
+	return fmt.Sprintf("%s (%s)", v, strings.Join(details, ", "))
+}
+
 func init() {
 	cli.VersionFlag = &cli.BoolFlag{Name: "version", Aliases: []string{"V"}, Usage: "print the version"}
-	// --version prints "btstream dev".
+	// --version prints "btstream v1.2.0", or "btstream (devel) (commit
+	// 3827f64abcde, 2026-11-29T19:27:00Z)" from a clone.
 	cli.VersionPrinter = func(c *cli.Context) {
 		fmt.Fprintf(c.App.Writer, "btstream %s\n", c.App.Version)
 	}
@@ -86,7 +203,12 @@ func newApp(d deps, action func(context.Context, *command) error) *cli.App {
 		}
 	}
 	flags := newFlags()
-	return &cli.App{
+	bi, biOK := debug.ReadBuildInfo()
+	// Our own help command, so that it has no "h" alias and a topic it does
+	// not know is a usage error; urfave/cli then leaves --help out, so it is
+	// added here.
+	flags = append(flags, cli.HelpFlag)
+	app := &cli.App{
 		Name:      "btstream",
 		Usage:     "stream a torrent's video into mpv or VLC while it downloads",
 		UsageText: "btstream [flags] SOURCE\nbtstream ls|info [flags] SOURCE\nbtstream demo\nbtstream completion bash|zsh|fish",
@@ -99,7 +221,7 @@ Examples:
   btstream --stdout 'magnet:?...' | mpv -      pipe the bytes into a player
   url=$(btstream --no-player 'magnet:?...')    get a URL for anything that plays HTTP
   btstream demo                                play the bundled clip, offline`,
-		Version:         version,
+		Version:         versionString(version, bi, biOK),
 		Flags:           flags,
 		Action:          act(""),
 		Writer:          d.stdout,
@@ -115,12 +237,12 @@ Examples:
 		// "Movie, The.srt" one file. urfave/cli splits on commas otherwise.
 		DisableSliceFlagSeparator: true,
 		Commands: []*cli.Command{
-			{Name: "ls", Usage: "list the torrent's files and mark the one btstream would play", ArgsUsage: "SOURCE", Flags: flags, Action: act("ls")},
-			{Name: "info", Usage: "show the torrent's name, infohash, pieces, files, trackers and magnet", ArgsUsage: "SOURCE", Flags: flags, Action: act("info")},
+			{Name: "ls", Usage: "list the torrent's files and mark the one btstream would play", ArgsUsage: "SOURCE", Flags: flagsNamed(inspectFlags, inspectUsage), Action: act("ls")},
+			{Name: "info", Usage: "show the torrent's name, infohash, pieces, files, trackers and magnet", ArgsUsage: "SOURCE", Flags: flagsNamed(inspectFlags, inspectUsage), Action: act("info")},
 			{Name: "completion", Usage: "print a shell completion script: bash, zsh or fish", ArgsUsage: "SHELL",
 				Description: "bash: source <(btstream completion bash)\nzsh:  source <(btstream completion zsh)\nfish: btstream completion fish | source",
 				Action:      func(c *cli.Context) error { return printCompletion(c) }},
-			{Name: "demo", Usage: "play the bundled clip through the whole pipeline, offline", Flags: flags, Action: func(c *cli.Context) error {
+			{Name: "demo", Usage: "play the bundled clip through the whole pipeline, offline", Flags: flagsNamed(demoFlags, nil), Action: func(c *cli.Context) error {
 				cfg, err := parseConfig(c)
 				if err != nil {
 					return err
@@ -130,8 +252,33 @@ Examples:
 				}
 				return action(c.Context, &command{name: "demo", cfg: cfg, d: d})
 			}},
+			{Name: "help", Usage: "show the help of btstream, or of one command", ArgsUsage: "[COMMAND]", HideHelp: true, Action: func(c *cli.Context) error {
+				switch name := c.Args().First(); {
+				case c.NArg() > 1:
+					return usagef("help takes one command at most")
+				case name == "":
+					return cli.ShowAppHelp(c)
+				case !isSubcommand(name):
+					return usagef("help: no command %q", name)
+				default:
+					return cli.ShowCommandHelp(c, name)
+				}
+			}},
+			{Name: "version", Usage: "print the version, as --version", HideHelp: true, Action: func(c *cli.Context) error {
+				if c.NArg() > 0 {
+					return usagef("version takes no arguments")
+				}
+				cli.ShowVersion(c)
+				return nil
+			}},
 		},
 	}
+	// A flag a command cannot parse is a usage error too (exit 2):
+	// urfave/cli does not pass the App's handler down.
+	for _, cmd := range app.Commands {
+		cmd.OnUsageError = app.OnUsageError
+	}
+	return app
 }
 
 // reorderArgs puts the subcommand first and the flags before the positional
@@ -182,7 +329,7 @@ func reorderArgs(args []string) []string {
 
 func isSubcommand(s string) bool {
 	switch s {
-	case "ls", "info", "demo", "completion":
+	case "ls", "info", "demo", "completion", "help", "version":
 		return true
 	}
 	return false

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"testing"
 	"time"
 
@@ -70,6 +71,13 @@ func TestFlags(t *testing.T) {
 		{"flags before the subcommand", nil, []string{"--no-dht", "--port", "7", "ls", "SRC", "--json"},
 			def(func(c *config) { c.NoDHT = true; c.Port = 7; c.JSON = true }), "ls"},
 		{"a source that starts with a dash", nil, []string{"--", "-"}, def(func(c *config) { c.Source = "-" }), ""},
+		{"a bare number of seconds", nil, []string{"--metadata-timeout", "5", "SRC"}, def(func(c *config) { c.MetadataTimeout = 5 * time.Second }), ""},
+		{"fractional seconds", nil, []string{"--metadata-timeout=1.5", "SRC"}, def(func(c *config) { c.MetadataTimeout = 1500 * time.Millisecond }), ""},
+		{"a duration", nil, []string{"--metadata-timeout", "1m30s", "SRC"}, def(func(c *config) { c.MetadataTimeout = 90 * time.Second }), ""},
+		{"seconds from the environment", map[string]string{"BTSTREAM_METADATA_TIMEOUT": "7"}, []string{"SRC"},
+			def(func(c *config) { c.MetadataTimeout = 7 * time.Second }), ""},
+		{"ls takes its own flags", nil, []string{"ls", "--metadata-timeout", "3", "--peer", "a:1", "-f", "2", "SRC"},
+			def(func(c *config) { c.MetadataTimeout = 3 * time.Second; c.Peers = []string{"a:1"}; c.File = "2" }), "ls"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,6 +102,16 @@ func TestFlagErrorsAreUsageErrors(t *testing.T) {
 		{"--stdout", "--json", "SRC"},
 		{},
 		{"demo", "SRC"},
+		{"--metadata-timeout", "soon", "SRC"},
+		{"--metadata-timeout", "NaN", "SRC"},
+		{"--metadata-timeout", "1e300", "SRC"},
+		{"--metadata-timeout", "-5", "SRC"},
+		{"ls", "--player", "vlc", "SRC"}, // a playback flag is not ls's
+		{"info", "--buffer", "5%", "SRC"},
+		{"demo", "--tracker", "http://t/a"},
+		{"help", "nope"},
+		{"help", "ls", "info"},
+		{"version", "x"},
 	} {
 		_, err := parse(t, nil, args...)
 		var ue usageError
@@ -202,5 +220,42 @@ func TestRepeatableFlagsVerbatim(t *testing.T) {
 	}
 	if want := []string{"--slang=en,eng"}; !reflect.DeepEqual(c.cfg.PlayerArgs, want) {
 		t.Errorf("player args from the environment %q, want %q", c.cfg.PlayerArgs, want)
+	}
+}
+
+// --version says the stamped version, else what the build info knows.
+func TestVersionString(t *testing.T) {
+	vcs := func(kv ...string) []debug.BuildSetting {
+		var s []debug.BuildSetting
+		for i := 0; i < len(kv); i += 2 {
+			s = append(s, debug.BuildSetting{Key: kv[i], Value: kv[i+1]})
+		}
+		return s
+	}
+	tests := []struct {
+		name    string
+		stamped string
+		info    *debug.BuildInfo
+		want    string
+	}{
+		{"stamped wins", "v1.2.0", &debug.BuildInfo{Main: debug.Module{Version: "v1.1.0"}}, "v1.2.0"},
+		{"go install module@version", "", &debug.BuildInfo{Main: debug.Module{Version: "v1.1.0"}}, "v1.1.0"},
+		{"a clone: the pseudo-version names the commit", "", &debug.BuildInfo{
+			Main:     debug.Module{Version: "v0.0.0-20261129192725-3827f64b1038+dirty"},
+			Settings: vcs("vcs.revision", "3827f64b103824e86a41c67881835523a9412cb7", "vcs.time", "2026-11-29T19:27:25Z", "vcs.modified", "true"),
+		}, "v0.0.0-20261129192725-3827f64b1038+dirty"},
+		{"an older Go: the commit from the settings", "", &debug.BuildInfo{
+			Main:     debug.Module{Version: "(devel)"},
+			Settings: vcs("vcs.revision", "3827f64b103824e86a41c67881835523a9412cb7", "vcs.time", "2026-11-29T19:27:25Z", "vcs.modified", "true"),
+		}, "(devel) (commit 3827f64b1038, 2026-11-29T19:27:25Z, modified)"},
+		{"no VCS information", "", &debug.BuildInfo{Main: debug.Module{Version: "(devel)"}}, "(devel)"},
+	}
+	for _, tt := range tests {
+		if got := versionString(tt.stamped, tt.info, true); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+	if got := versionString("", nil, false); got != "unknown" {
+		t.Errorf("no build info: %q", got)
 	}
 }
