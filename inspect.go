@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -54,7 +53,7 @@ type lsOutput struct {
 
 func (c *command) printFiles(info source.Info, def int) error {
 	if c.cfg.JSON {
-		return json.NewEncoder(c.d.stdout).Encode(lsOutput{info.Files, def})
+		return newJSONEncoder(c.d.stdout).Encode(lsOutput{info.Files, def})
 	}
 	w := c.d.stdout
 	for _, f := range info.Files {
@@ -72,7 +71,7 @@ func (c *command) printFiles(info source.Info, def int) error {
 
 func (c *command) printInfo(info source.Info) error {
 	if c.cfg.JSON {
-		return json.NewEncoder(c.d.stdout).Encode(info)
+		return newJSONEncoder(c.d.stdout).Encode(info)
 	}
 	w := c.d.stdout
 	fmt.Fprintf(w, "name:      %s\n", safeText(info.Name))

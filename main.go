@@ -19,6 +19,9 @@ import (
 	"strconv"
 	"strings"
 	"syscall"
+	"time"
+
+	"golang.org/x/term"
 
 	"github.com/btstream/btstream/player"
 	"github.com/btstream/btstream/torrentutil"
@@ -35,11 +38,12 @@ const (
 	exitNoMetadata  = 4   // no peer delivered the metadata in time
 	exitNoFile      = 5   // no playable file, or --file matched nothing
 	exitPlayer      = 6   // no player found, or the player failed
-	exitInterrupted = 130 // SIGINT or SIGTERM
+	exitInterrupted = 130 // SIGINT (128+2)
+	exitTerminated  = 143 // SIGTERM (128+15)
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signalContext()
 	// A reader that goes away (btstream --stdout | mpv -, mpv quits) must be
 	// an EPIPE write error that btstream handles, not death by SIGPIPE.
 	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
@@ -52,25 +56,89 @@ func main() {
 // the exit code. It is the one place where errors become exit codes and
 // user-facing messages.
 func realMain(ctx context.Context, args []string, d deps) int {
+	start := time.Now()
 	d.fill()
+	args = reorderArgs(args)
 	var cmd *command
 	err := newApp(d, func(ctx context.Context, c *command) error {
 		cmd = c
 		return c.run(ctx)
-	}).RunContext(ctx, reorderArgs(args))
+	}).RunContext(ctx, args)
 	code, msg := classify(ctx, err)
 	if msg != "" {
 		fmt.Fprintf(d.stderr, "btstream: %s\n", msg)
 	}
-	if cmd != nil && cmd.ui != nil {
-		ev := exitEvent{Event: "exit", Elapsed: cmd.ui.elapsed(), Code: code}
-		if err != nil {
-			ev.Error = msg
-		}
+	// Under --json the events end with one exit event, whether the command
+	// ran or its command line was refused.
+	ev := exitEvent{Event: "exit", Elapsed: time.Since(start).Seconds(), Code: code}
+	if err != nil {
+		ev.Error = msg
+	}
+	switch {
+	case cmd != nil && cmd.ui != nil:
 		cmd.ui.emit(ev)
+	case cmd == nil && err != nil && wantsEvents(args, d.getenv):
+		newJSONEncoder(d.stdout).Encode(ev)
 	}
 	return code
 }
+
+// wantsEvents reports whether a command line that was refused asked for
+// JSON events: --json (or BTSTREAM_JSON) for playback or demo. ls and info
+// print one document of their own; help, version and completion none.
+// args are reordered (reorderArgs): the subcommand first, flags before "--".
+func wantsEvents(args []string, getenv func(string) string) bool {
+	rest := args[1:]
+	if len(rest) > 0 && isSubcommand(rest[0]) {
+		if rest[0] != "demo" {
+			return false
+		}
+		rest = rest[1:]
+	}
+	for _, a := range rest {
+		if a == "--" {
+			break
+		}
+		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if name != "json" {
+			continue
+		}
+		if !hasVal {
+			return true
+		}
+		on, err := strconv.ParseBool(val)
+		return err == nil && on
+	}
+	on, err := strconv.ParseBool(getenv("BTSTREAM_JSON"))
+	return err == nil && on
+}
+
+// signalContext returns a context cancelled by the first SIGINT or SIGTERM,
+// with the signal as its cause (classify tells them apart); later ones are
+// ignored until stop.
+func signalContext() (ctx context.Context, stop func()) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case s := <-ch:
+			cancel(signalled{s})
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel(nil)
+	}
+}
+
+// signalled is the cause of a cancellation by a signal.
+type signalled struct{ sig os.Signal }
+
+func (s signalled) Error() string { return s.sig.String() }
 
 // classify maps an outcome to an exit code and a one-line message.
 func classify(ctx context.Context, err error) (int, string) {
@@ -81,6 +149,10 @@ func classify(ctx context.Context, err error) (int, string) {
 	case err == nil:
 		return exitOK, ""
 	case errors.Is(err, errInterrupted) || (ctx.Err() != nil && errors.Is(err, context.Canceled)):
+		var s signalled
+		if errors.As(context.Cause(ctx), &s) && s.sig == syscall.SIGTERM {
+			return exitTerminated, "terminated"
+		}
 		return exitInterrupted, "interrupted"
 	case errors.As(err, &ue):
 		return exitUsage, ue.Error() + " (see btstream --help)"
@@ -173,12 +245,21 @@ type eofReader struct{}
 
 func (eofReader) Read([]byte) (int, error) { return 0, io.EOF }
 
-// isTerminal reports whether f is an *os.File open on a character device.
+// isTerminal reports whether f is an *os.File open on a terminal: not any
+// character device (/dev/null is one), and without Fd, which would make the
+// file blocking.
 func isTerminal(f any) bool {
 	file, ok := f.(*os.File)
 	if !ok {
 		return false
 	}
-	st, err := file.Stat()
-	return err == nil && st.Mode()&os.ModeCharDevice != 0
+	rc, err := file.SyscallConn()
+	if err != nil {
+		return false
+	}
+	var tty bool
+	if err := rc.Control(func(fd uintptr) { tty = term.IsTerminal(int(fd)) }); err != nil {
+		return false
+	}
+	return tty
 }

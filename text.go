@@ -1,7 +1,9 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/dustin/go-humanize"
@@ -28,4 +30,13 @@ func safeText(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// newJSONEncoder is the one JSON encoder btstream writes with: scripts get
+// a magnet's & as &, not \u0026 (json's default escapes &, < and > for
+// HTML pages).
+func newJSONEncoder(w io.Writer) *json.Encoder {
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	return enc
 }

@@ -40,7 +40,7 @@ func newUI(cfg config, d deps, events bool) *ui {
 		start:  time.Now(),
 	}
 	if events {
-		u.enc = json.NewEncoder(d.stdout)
+		u.enc = newJSONEncoder(d.stdout)
 	}
 	return u
 }
