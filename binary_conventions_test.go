@@ -243,3 +243,27 @@ func TestIsTerminal(t *testing.T) {
 		}
 	}
 }
+
+// ls and the no-video error spell a size the same way (humanize's IEC).
+func TestSizesOneFormat(t *testing.T) {
+	h := newHarness(t)
+	src := "testdata/no-video.torrent"
+	if code := h.run(timeout(t), "ls", src); code != exitOK {
+		t.Fatalf("ls exit %d: %s", code, h.stderr.String())
+	}
+	ls := h.stdout.String()
+	h.stderr.Reset()
+	if code := h.run(timeout(t), "--no-player", src); code != exitNoFile {
+		t.Fatalf("exit %d: %s", code, h.stderr.String())
+	}
+	for _, line := range strings.Split(strings.TrimSpace(ls), "\n") {
+		f := strings.Fields(line) // INDEX SIZE UNIT NAME
+		if len(f) < 4 {
+			t.Fatalf("ls line %q", line)
+		}
+		size := f[1] + " " + f[2]
+		if !strings.Contains(h.stderr.String(), size+"  "+f[3]) {
+			t.Errorf("ls says %s for %s; the error says:\n%s", size, f[3], h.stderr.String())
+		}
+	}
+}
