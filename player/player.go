@@ -2,7 +2,9 @@
 //
 // It starts exactly one child process, never through a shell: the URL, the title and every
 // argument reach the player as single argv entries, verbatim. It does not talk to the player
-// over IPC, does not restart it, and does not read or write the terminal itself.
+// over IPC, does not restart it, and does not read or write the terminal itself. It reads the
+// player's output only to pass it on and to keep its last lines for the error that says why
+// the player failed (ExitError).
 //
 // # The terminal belongs to btstream
 //
