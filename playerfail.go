@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"os"
 	"regexp"
 	"runtime"
 	"strings"
@@ -83,8 +84,12 @@ func containsAny(s string, subs []string) bool {
 }
 
 // noDisplay reports whether the environment names no display that a player
-// could open a window on, on systems where windows need one.
+// could open a window on, on systems where windows need one. A nil getenv
+// is os.Getenv.
 func noDisplay(getenv func(string) string) bool {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
 	switch runtime.GOOS {
 	case "darwin", "windows", "ios", "android":
 		return false

@@ -26,9 +26,11 @@ type ExitError struct {
 	Status int
 	// Tail holds the last non-blank lines the player wrote, at most TailLines, oldest first,
 	// each cut at 512 bytes and otherwise as written (terminal escapes included). It reads
-	// both stdout and stderr, interleaved: mpv 0.35 writes its errors ("Failed to open ...")
-	// on stdout, VLC 3.0 on stderr. A line redrawn in place with "\r" is kept once, as last
-	// drawn.
+	// both stdout and stderr: mpv 0.35 writes its errors ("Failed to open ...") on stdout,
+	// VLC 3.0 on stderr. When Stdio's Stdout and Stderr are the same writer (or both nil),
+	// the player gets one pipe for both and the lines keep the order it wrote them in;
+	// otherwise each stream's lines keep their order. A line redrawn in place with "\r" is
+	// kept once, as last drawn.
 	Tail []string
 	// Err is the process's own exit error.
 	Err *exec.ExitError
