@@ -94,6 +94,7 @@ func TestBinaryJSONExitOnUsageError(t *testing.T) {
 		{[]string{"--json=false", "--bogus", "x"}, nil, false},
 		{[]string{"--bogus", "x"}, nil, false},
 		{[]string{"ls", "--json", "--bogus", "x"}, nil, false},
+		{[]string{"--player-arg", "--json", "--bogus", "x"}, nil, false},
 	}
 	for _, tt := range tests {
 		cmd := btstreamCmd(t, t.TempDir(), tt.args...)

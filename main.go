@@ -21,6 +21,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/urfave/cli/v2"
 	"golang.org/x/term"
 
 	"github.com/btstream/btstream/player"
@@ -95,12 +96,22 @@ func wantsEvents(args []string, getenv func(string) string) bool {
 		}
 		rest = rest[1:]
 	}
-	for _, a := range rest {
-		if a == "--" {
+	takesValue := map[string]bool{}
+	for _, f := range newFlags() {
+		_, isBool := f.(*cli.BoolFlag)
+		for _, n := range f.Names() {
+			takesValue[n] = !isBool
+		}
+	}
+	for i := 0; i < len(rest); i++ {
+		if rest[i] == "--" {
 			break
 		}
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		name, val, hasVal := strings.Cut(strings.TrimLeft(rest[i], "-"), "=")
 		if name != "json" {
+			if takesValue[name] && !hasVal {
+				i++ // its value: --player-arg --json is not --json
+			}
 			continue
 		}
 		if !hasVal {
