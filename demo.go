@@ -35,7 +35,7 @@ func (c *command) demo(ctx context.Context) error {
 	if err := os.WriteFile(clip, demoClip, 0o644); err != nil {
 		return err
 	}
-	seeder, err := torrentutil.NewSeeder(clip, 64<<10, torrentutil.Config{Offline: true, Logger: c.logger()})
+	seeder, err := torrentutil.NewSeeder(clip, 64<<10, torrentutil.Config{Offline: true, Logger: c.logger(), LibraryLogger: c.libLogger()})
 	if err != nil {
 		return err
 	}

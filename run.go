@@ -64,8 +64,8 @@ func (s *session) close() error {
 	return errors.Join(errs...)
 }
 
-// logger returns the logger for btstream and the torrent library: quiet by
-// default, more with -v, everything with --debug.
+// logger returns btstream's own logger: errors by default, warnings with
+// -v, everything with --debug.
 func (c *command) logger() *slog.Logger {
 	lvl := slog.LevelError
 	switch {
@@ -75,6 +75,15 @@ func (c *command) logger() *slog.Logger {
 		lvl = slog.LevelWarn
 	}
 	return slog.New(slog.NewTextHandler(c.d.stderr, &slog.HandlerOptions{Level: lvl}))
+}
+
+// libLogger returns the torrent library's logger: nothing by default (nil),
+// warnings with -v, everything with --debug.
+func (c *command) libLogger() *slog.Logger {
+	if !c.cfg.Verbose && !c.cfg.Debug {
+		return nil
+	}
+	return c.logger()
 }
 
 // open parses the source, starts a client in the data folder, adds the
@@ -103,6 +112,7 @@ func (c *command) open(ctx context.Context) (*session, error) {
 		UploadRate:   c.cfg.UploadRate,
 		Logger:       c.logger(),
 	}
+	tcfg.LibraryLogger = c.libLogger()
 	if c.d.tune != nil {
 		c.d.tune(&tcfg)
 	}

@@ -3,7 +3,6 @@ package torrentutil
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -37,8 +36,13 @@ type Config struct {
 	NoUpload, Seed bool
 	// DownloadRate and UploadRate cap the transfer in bytes per second; 0 is unlimited.
 	DownloadRate, UploadRate int64
-	// Logger receives the library's logs; nil discards them.
+	// Logger receives torrentutil's own logs (a failed write, a peer the
+	// rescue dropped); nil discards them.
 	Logger *slog.Logger
+	// LibraryLogger receives the torrent library's logs, with its routine
+	// errors (reads cancelled by their callers, the DHT failing to
+	// bootstrap offline) demoted to Debug; nil discards them.
+	LibraryLogger *slog.Logger
 }
 
 // Client is one BitTorrent client. It is safe for concurrent use.
@@ -61,13 +65,13 @@ func NewClient(cfg Config) (*Client, error) {
 	}
 	log := cfg.Logger
 	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+		log = slog.New(slog.DiscardHandler)
 	}
 	sto, err := filestore.New(cfg.DataDir, cfg.Persist)
 	if err != nil {
 		return nil, err
 	}
-	tcfg := clientConfig(cfg, sto, log)
+	tcfg := clientConfig(cfg, sto)
 	c := &Client{sto: sto, log: log, noDHT: tcfg.NoDHT, noTrackers: tcfg.DisableTrackers}
 	c.watchPeers(&tcfg.Callbacks)
 	c.cl, err = torrent.NewClient(tcfg)
@@ -88,7 +92,7 @@ func NewClient(cfg Config) (*Client, error) {
 	return c, nil
 }
 
-func clientConfig(cfg Config, sto storage.ClientImpl, log *slog.Logger) *torrent.ClientConfig {
+func clientConfig(cfg Config, sto storage.ClientImpl) *torrent.ClientConfig {
 	tc := torrent.NewDefaultClientConfig()
 	tc.DataDir = cfg.DataDir
 	tc.DefaultStorage = sto
@@ -104,7 +108,11 @@ func clientConfig(cfg Config, sto storage.ClientImpl, log *slog.Logger) *torrent
 	// flood). v1.61.0's connection writer can miss a wake-up and sleep
 	// until that timer fires; the rescue wakes such a connection instead
 	// (plan.Culprit).
-	tc.Slogger = slog.New(quietCancels{log.Handler()})
+	lib := slog.DiscardHandler
+	if cfg.LibraryLogger != nil {
+		lib = cfg.LibraryLogger.Handler()
+	}
+	tc.Slogger = slog.New(quietNoise{lib})
 	if cfg.DownloadRate > 0 {
 		tc.DownloadRateLimiter = rate.NewLimiter(rate.Limit(cfg.DownloadRate), int(max(cfg.DownloadRate, 1<<16)))
 	}

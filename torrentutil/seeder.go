@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/url"
 	"path/filepath"
 
@@ -40,12 +38,9 @@ func NewSeeder(path string, pieceLen int64, cfg Config) (*Seeder, error) {
 		return nil, fmt.Errorf("encode info: %w", err)
 	}
 	mi := &metainfo.MetaInfo{InfoBytes: ib}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.NewTextHandler(io.Discard, nil))
-	}
-	sto := storage.NewFileOpts(storage.NewFileClientOpts{ClientBaseDir: filepath.Dir(path), Logger: log})
-	tc := clientConfig(cfg, sto, log)
+	tc := clientConfig(cfg, nil)
+	sto := storage.NewFileOpts(storage.NewFileClientOpts{ClientBaseDir: filepath.Dir(path), Logger: tc.Slogger})
+	tc.DefaultStorage = sto
 	tc.Seed = true
 	tc.NoUpload = false
 	tc.DataDir = filepath.Dir(path)
