@@ -42,6 +42,12 @@ type Progress struct {
 	// IndexDone reports that the index the player reads before its first
 	// frame is in and verified (or that there is none).
 	IndexDone bool
+	// Index is the size of the pieces that hold that index, when the
+	// player needs it before its first frame and its place is known (else
+	// 0); IndexMissing is the part of them not in yet. With Want and
+	// Buffered they make the way to the start.
+	Index, IndexMissing int64
+
 	Completed int64   // bytes of the file complete, anywhere
 	Size      int64   // file size
 	Rate      float64 // download rate of the torrent, bytes per second
@@ -56,6 +62,9 @@ type Progress struct {
 	// Bitrate is the estimated playback bitrate in bytes per second: the
 	// download rate the stream needs.
 	Bitrate float64
+	// BitrateKnown reports that Bitrate comes from the file (its
+	// container's duration, or the players' reading), not a default.
+	BitrateKnown bool
 	// Early reports that playback may start before Want (plan.Start): the
 	// rule is not Exact, the rate outruns the bitrate, and the index and a
 	// margin of playback arrive within the player's start-up.
@@ -76,7 +85,7 @@ func (f *File) Progress(rule StartRule) Progress {
 	want := min(max(rule.Want, 0), size)
 	s := t.stats()
 	hs := f.headStates(now, false)
-	bitrate, _ := f.bitrate(now, hs)
+	bitrate, bsrc := f.bitrate(now, hs)
 	// Players read ahead into their own cache: what they read and have not
 	// played yet counts, as if playback began when the head last moved.
 	from, read := int64(0), int64(0)
@@ -86,18 +95,22 @@ func (f *File) Progress(rule StartRule) Progress {
 	}
 	rate, span := t.rate.Sample(now, s.BytesRead)
 	p := Progress{
-		Buffered:  f.bufferedFrom(0, want, false),
-		Want:      want,
-		Completed: f.f.BytesCompleted(),
-		Size:      size,
-		Rate:      rate,
-		Peers:     s.Peers,
-		Seeds:     s.Seeds,
-		Bitrate:   bitrate,
+		Buffered:     f.bufferedFrom(0, want, false),
+		Want:         want,
+		Completed:    f.f.BytesCompleted(),
+		Size:         size,
+		Rate:         rate,
+		Peers:        s.Peers,
+		Seeds:        s.Seeds,
+		Bitrate:      bitrate,
+		BitrateKnown: bsrc != plan.BitrateDefault,
 	}
 	idx, atOpen, known := f.indexSpan()
 	missing := t.missing(idx)
 	p.IndexDone = known && (!atOpen || t.verified(idx))
+	if known && atOpen {
+		p.Index, p.IndexMissing = t.spanBytes(idx), missing
+	}
 	lookAhead := max(int64(bitrate*plan.WindowDuration.Seconds()), want)
 	ahead := f.bufferedFrom(from, lookAhead, true)
 	p.Ahead = time.Duration(float64(read+ahead) / bitrate * float64(time.Second))
@@ -117,6 +130,15 @@ func (t *Torrent) verified(s plan.Span) bool {
 		}
 	}
 	return true
+}
+
+// spanBytes returns the size of the pieces of s.
+func (t *Torrent) spanBytes(s plan.Span) int64 {
+	var n int64
+	for i := s.Begin; i < s.End; i++ {
+		n += t.t.Piece(i).Info().Length()
+	}
+	return n
 }
 
 // missing returns the bytes the pieces of s lack: not yet received, or

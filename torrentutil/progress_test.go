@@ -56,6 +56,9 @@ func TestEarlyStart(t *testing.T) {
 	if p.Bitrate != float64(size)/dur.Seconds() {
 		t.Fatalf("bitrate %.0f, want the moov's %.0f", p.Bitrate, float64(size)/dur.Seconds())
 	}
+	if !p.BitrateKnown || p.Index == 0 || p.IndexMissing != 0 {
+		t.Fatalf("ready with %+v; want the moov's pieces counted in Index, all in, and the bitrate known", p)
+	}
 }
 
 // A read head that appears far from the others once playback has begun (a
