@@ -74,7 +74,7 @@ func (c *command) logger() *slog.Logger {
 	case c.cfg.Verbose:
 		lvl = slog.LevelWarn
 	}
-	return slog.New(slog.NewTextHandler(c.d.stderr, &slog.HandlerOptions{Level: lvl}))
+	return slog.New(slog.NewTextHandler(c.ui.logLines(), &slog.HandlerOptions{Level: lvl}))
 }
 
 // libLogger returns the torrent library's logger: nothing by default (nil),

@@ -5,10 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
+	"golang.org/x/term"
 
 	"github.com/btstream/btstream/player"
 	"github.com/btstream/btstream/torrentutil"
@@ -25,9 +27,10 @@ type ui struct {
 	enc    *json.Encoder // --json: events on stdout
 	tty    bool          // a status bar may be drawn
 	quiet  bool
-	color  bool
 	start  time.Time
-	bar    *progressbar.ProgressBar
+	bar    *progressbar.ProgressBar // the status line, or nil
+	kind   barKind                  // what bar shows
+	cols   int                      // the terminal width bar is laid out for
 }
 
 func newUI(cfg config, d deps, events bool) *ui {
@@ -36,7 +39,6 @@ func newUI(cfg config, d deps, events bool) *ui {
 		stderr: d.stderr,
 		tty:    d.terminal(d.stderr) && !cfg.Quiet,
 		quiet:  cfg.Quiet,
-		color:  d.getenv("NO_COLOR") == "" && d.getenv("TERM") != "dumb",
 		start:  time.Now(),
 	}
 	if events {
@@ -74,50 +76,122 @@ func (u *ui) warn(format string, a ...any) {
 func (u *ui) line(s string) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.bar != nil {
-		u.bar.Clear()
-	}
-	fmt.Fprintf(u.stderr, "btstream: %s\n", safeText(s))
+	u.above(func() { fmt.Fprintf(u.stderr, "btstream: %s\n", safeText(s)) })
 }
 
-// setBar replaces the status bar; nil removes it.
-func (u *ui) setBar(max int64, desc string) {
+// above writes lines with write, above the status line: it takes the status
+// line off, and draws it again after. It is called with u.mu held.
+func (u *ui) above(write func()) {
+	if u.bar == nil {
+		write()
+		return
+	}
+	u.bar.Clear()
+	write()
+	if u.cols == u.width() {
+		fmt.Fprint(u.stderr, u.bar.String())
+	}
+}
+
+// logLines is where log lines go: stderr, above the status line.
+func (u *ui) logLines() io.Writer { return logWriter{u} }
+
+type logWriter struct{ u *ui }
+
+func (w logWriter) Write(p []byte) (n int, err error) {
+	w.u.mu.Lock()
+	defer w.u.mu.Unlock()
+	w.u.above(func() { n, err = w.u.stderr.Write(p) })
+	return n, err
+}
+
+// status draws the status line: fields, with a spinner (metaBar) or a bar
+// at n of max. It is laid out for the terminal's width as it is now, and
+// made again when that changes.
+func (u *ui) status(kind barKind, n, max int64, fields []statusField) {
 	if !u.tty {
 		return
 	}
+	cols := u.width()
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	room := fieldsWidth(kind, cols)
+	if room < minFields || (kind != metaBar && max <= 0) {
+		u.dropBar()
+		return
+	}
+	desc := fitFields(fields, room)
+	fresh := u.bar == nil || u.kind != kind || u.cols != cols || (kind != metaBar && u.bar.GetMax64() != max)
+	if fresh {
+		u.dropBar()
+		u.bar, u.kind, u.cols = newBar(u.stderr, kind, max, cols, desc), kind, cols
+	}
+	switch {
+	case kind == metaBar:
+		u.bar.Describe(desc) // draws, and turns the spinner
+	case n >= max:
+		// The bar is drawn one last time when n reaches max, and then
+		// stays as it is: the last fields first.
+		if !fresh {
+			u.bar.Describe(desc)
+		}
+		u.bar.Set64(max)
+	default:
+		u.bar.Set64(n)
+		u.bar.Describe(desc)
+	}
+}
+
+// newBar makes a status line of kind for a terminal of cols columns.
+func newBar(w io.Writer, kind barKind, max int64, cols int, desc string) *progressbar.ProgressBar {
+	opts := []progressbar.Option{
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(desc),
+		progressbar.OptionUseANSICodes(true), // erase to the end of the line, never pad with spaces
+		progressbar.OptionSetElapsedTime(false),
+		progressbar.OptionSetPredictTime(false), // no ETA: a stream's end is not the point
+	}
+	if kind == metaBar {
+		return progressbar.NewOptions64(-1, append(opts,
+			progressbar.OptionSpinnerType(14),
+			progressbar.OptionSetSpinnerChangeInterval(0), // turned by each update: no goroutine of its own
+		)...)
+	}
+	return progressbar.NewOptions64(max, append(opts,
+		progressbar.OptionSetWidth(barWidth(cols)),
+		progressbar.OptionShowDescriptionAtLineEnd(),
+	)...)
+}
+
+// dropBar takes the status line off the screen. It is called with u.mu
+// held.
+func (u *ui) dropBar() {
 	if u.bar != nil {
 		u.bar.Clear()
 		u.bar = nil
 	}
-	if max <= 0 {
-		return
-	}
-	u.bar = progressbar.NewOptions64(max,
-		progressbar.OptionSetWriter(u.stderr),
-		progressbar.OptionSetDescription(desc),
-		progressbar.OptionShowBytes(true),
-		progressbar.OptionSetWidth(24),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionClearOnFinish(),
-		progressbar.OptionEnableColorCodes(u.color),
-		progressbar.OptionSetRenderBlankState(true),
-	)
 }
 
-func (u *ui) updateBar(n int64, desc string) {
+// width is the terminal's width in columns, 80 when it cannot be measured.
+func (u *ui) width() int {
+	if f, ok := u.stderr.(*os.File); ok {
+		if w, _, err := term.GetSize(int(f.Fd())); err == nil && w > 0 {
+			return w
+		}
+	}
+	return 80
+}
+
+// close ends the status line: the download's line stays on screen, as a
+// record of it; the others go.
+func (u *ui) close() {
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	if u.bar == nil {
-		return
+	if u.bar != nil && u.kind == playBar {
+		fmt.Fprintln(u.stderr)
+		u.bar = nil
 	}
-	u.bar.Describe(desc)
-	u.bar.Set64(n)
-}
-
-func (u *ui) close() {
-	u.setBar(0, "")
+	u.dropBar()
 }
 
 type metaWaitEvent struct {
@@ -129,11 +203,7 @@ type metaWaitEvent struct {
 
 func (u *ui) waitingMetadata(s torrentutil.MetaStatus) {
 	u.emit(metaWaitEvent{"metadata_wait", u.elapsed(), s.Peers, s.Known})
-	if u.tty {
-		u.mu.Lock()
-		fmt.Fprintf(u.stderr, "\r\x1b[Kfetching metadata: %d peers connected, %d known, %ds", s.Peers, s.Known, int(s.Elapsed.Seconds()))
-		u.mu.Unlock()
-	}
+	u.status(metaBar, 0, -1, metaFields(s))
 }
 
 type metadataEvent struct {
@@ -146,11 +216,9 @@ type metadataEvent struct {
 }
 
 func (u *ui) metadata(info source.Info) {
-	if u.tty {
-		u.mu.Lock()
-		fmt.Fprint(u.stderr, "\r\x1b[K")
-		u.mu.Unlock()
-	}
+	u.mu.Lock()
+	u.dropBar()
+	u.mu.Unlock()
 	u.emit(metadataEvent{"metadata", u.elapsed(), info.Name, info.InfoHash, info.TotalSize, len(info.Files)})
 }
 
@@ -168,7 +236,6 @@ func (u *ui) file(e source.FileEntry, want int64) {
 	if u.tty {
 		u.note("%s (%s)", e.Path, humanBytes(e.Size))
 	}
-	u.setBar(want, "buffering")
 }
 
 type listeningEvent struct {
@@ -235,8 +302,8 @@ type progressEvent struct {
 	Seeds      int     `json:"seeds"`
 }
 
-// progressLoop reports progress until ctx ends: the buffering bar until
-// ready closes, then the download bar; JSON about once a second.
+// progressLoop reports progress until ctx ends: the way to the start until
+// ready closes, then the download; JSON about once a second.
 func (u *ui) progressLoop(ctx context.Context, f *torrentutil.File, rule torrentutil.StartRule, ready <-chan struct{}) error {
 	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
@@ -249,7 +316,6 @@ func (u *ui) progressLoop(ctx context.Context, f *torrentutil.File, rule torrent
 		case <-ready:
 			ready = nil
 			buffering = false
-			u.setBar(f.Size(), "playing")
 		case <-tick.C:
 		}
 		p := f.Progress(rule)
@@ -257,16 +323,11 @@ func (u *ui) progressLoop(ctx context.Context, f *torrentutil.File, rule torrent
 			lastJSON = time.Now()
 			u.emit(progressEvent{"progress", u.elapsed(), p.Completed, p.Size, p.Buffered, p.Rate, p.Bitrate, p.Ahead.Seconds(), p.Peers, p.Seeds})
 		}
-		status := fmt.Sprintf("%s ahead · %s of %s needed · %d peers (%d seeds)",
-			p.Ahead.Truncate(100*time.Millisecond), humanRate(p.Rate), humanRate(p.Bitrate), p.Peers, p.Seeds)
 		if buffering {
-			index := "index ✓"
-			if !p.IndexDone {
-				index = "index …"
-			}
-			u.updateBar(p.Buffered, "buffering "+index+" · "+status)
+			done, total := startProgress(p)
+			u.status(startBar, done, total, startFields(p))
 		} else {
-			u.updateBar(p.Completed, "playing · "+status)
+			u.status(playBar, p.Completed, p.Size, playFields(p))
 		}
 	}
 }
