@@ -19,9 +19,10 @@ const playlistPath = "/playlist.m3u"
 // Handler returns the routes for srcs, for use with httptest or any
 // http.Server:
 //
-//   - "/{i}/{name}" serves source i (also "/{i}" and "/{i}/"). The name part
-//     is cosmetic, for players that show it; only the index is matched, and
-//     an unknown index is 404.
+//   - "/{i}/{name}" serves source i (also "/{i}" and "/{i}/"), or
+//     "/{key}/{name}" if source i is Keyed. The name part is cosmetic, for
+//     players that show it; only the index or key is matched, and an unknown
+//     one is 404.
 //   - "/playlist.m3u" serves an extended M3U listing every source in order,
 //     titled by name, with absolute URLs built from the request's Host.
 //   - Any other path is 404. Methods other than GET and HEAD are 405 with
@@ -34,12 +35,17 @@ func Handler(log *slog.Logger, srcs ...Source) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &handler{log: log, srcs: slices.Clone(srcs)}
+	h := &handler{log: log, srcs: slices.Clone(srcs)}
+	for i, src := range h.srcs {
+		h.keys = append(h.keys, sourceKey(i, src))
+	}
+	return h
 }
 
 type handler struct {
 	log  *slog.Logger
 	srcs []Source
+	keys []string // keys[i] is where srcs[i] is served: its Key, or i
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -60,19 +66,32 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	serve(w, r)
 }
 
-// sourceIndex parses "/{i}", "/{i}/" or "/{i}/{anything}". The index must
-// be written in canonical decimal ("7", not "07" or "+7") and be in range.
+// sourceIndex finds the source of "/{key}", "/{key}/" or
+// "/{key}/{anything}", where key is a source's Key or its index in
+// canonical decimal ("7", not "07" or "+7"). The first source wins.
 func (h *handler) sourceIndex(path string) (int, bool) {
 	rest, ok := strings.CutPrefix(path, "/")
 	if !ok {
 		return 0, false
 	}
-	idx, _, _ := strings.Cut(rest, "/")
-	i, err := strconv.Atoi(idx)
-	if err != nil || i < 0 || i >= len(h.srcs) || strconv.Itoa(i) != idx {
-		return 0, false
+	for i, key := range h.keys {
+		if after, ok := strings.CutPrefix(rest, key); ok && (after == "" || after[0] == '/') {
+			return i, true
+		}
 	}
-	return i, true
+	return 0, false
+}
+
+// sourceKey is where source i is served: its Key when it has a valid one,
+// else its index.
+func sourceKey(i int, src Source) string {
+	if k, ok := src.(Keyed); ok {
+		key := k.Key()
+		if key != "" && !slices.Contains(strings.Split(key, "/"), "") {
+			return key
+		}
+	}
+	return strconv.Itoa(i)
 }
 
 // serveSource serves one source with http.ServeContent. See lazyReader
@@ -142,7 +161,7 @@ func (h *handler) servePlaylist(w http.ResponseWriter, r *http.Request) {
 	b.WriteString("#EXTM3U\n")
 	for i, src := range h.srcs {
 		b.WriteString("#EXTINF:-1," + playlistTitle(src.Name()) + "\n")
-		b.WriteString(base + sourcePath(i, src.Name()) + "\n")
+		b.WriteString(base + sourcePath(h.keys[i], src.Name()) + "\n")
 	}
 	hdr := w.Header()
 	hdr.Set("Content-Type", "audio/x-mpegurl")
@@ -168,9 +187,14 @@ func requestHost(r *http.Request) string {
 	return "localhost"
 }
 
-// sourcePath is the path of source i: "/{i}/{escaped name}".
-func sourcePath(i int, name string) string {
-	return "/" + strconv.Itoa(i) + "/" + url.PathEscape(name)
+// sourcePath is the path of the source at key: "/{escaped key}/{escaped
+// name}", each segment of the key escaped on its own.
+func sourcePath(key, name string) string {
+	var b strings.Builder
+	for seg := range strings.SplitSeq(key, "/") {
+		b.WriteString("/" + url.PathEscape(seg))
+	}
+	return b.String() + "/" + url.PathEscape(name)
 }
 
 // playlistTitle keeps a name on one line of the playlist.

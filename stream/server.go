@@ -8,13 +8,19 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
 // Config configures a Server. The zero value is ready to use.
 type Config struct {
-	Addr            string        // listen address; default "127.0.0.1:0" (loopback, free port)
+	Addr string // listen address; default "127.0.0.1:0" (loopback, free port)
+	// Fallback makes a taken port no error: the next FallbackPorts ports
+	// are tried in turn, then any free one. Server.Fallback says whether
+	// it happened. A URL keeps its port only while nothing else takes it.
+	Fallback        bool
 	ShutdownTimeout time.Duration // default 2s; after it, connections are closed hard
 	Logger          *slog.Logger  // nil -> discard
 }
@@ -24,8 +30,13 @@ const (
 	defaultShutdownTimeout = 2 * time.Second
 )
 
-// Server serves a fixed list of sources: source i at "/{i}/{escaped name}",
-// all of them at "/playlist.m3u". See Handler for the routes.
+// FallbackPorts is how many ports after a taken one Listen tries, with
+// Config.Fallback, before it takes any free port.
+const FallbackPorts = 9
+
+// Server serves a fixed list of sources: source i at "/{i}/{escaped name}"
+// (or "/{key}/{escaped name}", see Keyed), all of them at "/playlist.m3u".
+// See Handler for the routes.
 type Server struct {
 	ln      net.Listener
 	srv     *http.Server
@@ -34,6 +45,8 @@ type Server struct {
 	timeout time.Duration
 	log     *slog.Logger
 	started atomic.Bool
+	moved   bool // Config.Fallback took another port than Config.Addr's
+	v4only  bool // bound to 0.0.0.0: its LAN addresses are IPv4 ones
 }
 
 // Listen binds cfg.Addr now, so that URL and PlaylistURL are known before
@@ -51,11 +64,15 @@ func Listen(cfg Config, srcs ...Source) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, moved, err := listen(addr, cfg.Fallback)
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	host, _, _ := net.SplitHostPort(addr)
+	ip := net.ParseIP(host)
 	s := &Server{
+		moved:   moved,
+		v4only:  ip != nil && ip.IsUnspecified() && ip.To4() != nil,
 		ln:      ln,
 		srcs:    srcs,
 		base:    "http://" + dialAddr(ln.Addr()),
@@ -74,6 +91,35 @@ func Listen(cfg Config, srcs ...Source) (*Server, error) {
 	return s, nil
 }
 
+// listen binds addr; with fallback, a taken port moves on to the next
+// FallbackPorts ports, then to any free one, and moved reports that.
+func listen(addr string, fallback bool) (ln net.Listener, moved bool, err error) {
+	ln, err = net.Listen("tcp", addr)
+	if err == nil || !fallback || !errors.Is(err, syscall.EADDRINUSE) {
+		return ln, false, err
+	}
+	host, portStr, serr := net.SplitHostPort(addr)
+	port, perr := strconv.Atoi(portStr)
+	if serr != nil || perr != nil || port == 0 {
+		return nil, false, err
+	}
+	for p := port + 1; p <= min(port+FallbackPorts, 65535); p++ {
+		ln, lerr := net.Listen("tcp", net.JoinHostPort(host, strconv.Itoa(p)))
+		if lerr == nil {
+			return ln, true, nil
+		}
+		if !errors.Is(lerr, syscall.EADDRINUSE) {
+			return nil, false, lerr
+		}
+	}
+	ln, err = net.Listen("tcp", net.JoinHostPort(host, "0"))
+	return ln, err == nil, err
+}
+
+// Fallback reports whether Config.Fallback moved the server to another
+// port than Config.Addr's, because that one was taken.
+func (s *Server) Fallback() bool { return s.moved }
+
 // dialAddr is the address a client on this machine dials to reach a
 // listener bound to addr: an unspecified IP (0.0.0.0, ::) becomes loopback.
 func dialAddr(addr net.Addr) string {
@@ -88,6 +134,51 @@ func dialAddr(addr net.Addr) string {
 	return net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port))
 }
 
+// LANURLs returns u, a URL from URL or PlaylistURL, as other machines
+// reach it: one URL per address of this machine that the listener accepts
+// connections on, loopback and link-local addresses left out, IPv4 first.
+// A listener on the wildcard address accepts on every interface; one on
+// "0.0.0.0" lists IPv4 addresses only. It returns nil on loopback, or when
+// the machine has no such address.
+func (s *Server) LANURLs(u string) []string {
+	path, ok := strings.CutPrefix(u, s.base)
+	if !ok {
+		return nil
+	}
+	tcp, ok := s.ln.Addr().(*net.TCPAddr)
+	if !ok {
+		return nil
+	}
+	var ips []net.IP
+	if tcp.IP.IsUnspecified() {
+		addrs, err := net.InterfaceAddrs()
+		if err != nil {
+			s.log.Debug("interface addresses", "err", err)
+			return nil
+		}
+		for _, a := range addrs {
+			if n, ok := a.(*net.IPNet); ok && (!s.v4only || n.IP.To4() != nil) {
+				ips = append(ips, n.IP)
+			}
+		}
+	} else {
+		ips = []net.IP{tcp.IP}
+	}
+	var v4, v6 []string
+	for _, ip := range ips {
+		if ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsUnspecified() || ip.IsMulticast() {
+			continue
+		}
+		base := "http://" + net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port))
+		if ip.To4() != nil {
+			v4 = append(v4, base+path)
+		} else {
+			v6 = append(v6, base+path)
+		}
+	}
+	return append(v4, v6...)
+}
+
 // Addr is the address the server listens on.
 func (s *Server) Addr() net.Addr { return s.ln.Addr() }
 
@@ -98,7 +189,7 @@ func (s *Server) URL(i int) string {
 	if i < 0 || i >= len(s.srcs) {
 		return ""
 	}
-	return s.base + sourcePath(i, s.srcs[i].Name())
+	return s.base + sourcePath(sourceKey(i, s.srcs[i]), s.srcs[i].Name())
 }
 
 // PlaylistURL is the absolute URL of the extended M3U of all sources.

@@ -1,7 +1,8 @@
 // Package stream serves seekable sources over HTTP with Range support, for a
 // media player on the same machine.
 //
-// Each source is served at "/{i}/{escaped name}" and all of them as an
+// Each source is served at "/{i}/{escaped name}", or at
+// "/{key}/{escaped name}" when it is [Keyed], and all of them as an
 // extended M3U playlist at "/playlist.m3u". Only GET and HEAD are served.
 // Byte ranges, conditional requests and If-Range are handled by
 // [http.ServeContent]; this package adds what a torrent-backed source needs
@@ -50,4 +51,19 @@ type Source interface {
 	// promptly with ctx.Err() once ctx is done. Each HTTP request opens and
 	// closes its own reader, and only if it sends bytes.
 	Open(ctx context.Context) (io.ReadSeekCloser, error)
+}
+
+// Keyed is a Source with a place of its own in the URL space: it is served
+// at "/{key}/{escaped name}" instead of "/{i}/{escaped name}", so that its
+// URL does not depend on the other sources or their order. Players that
+// resume where they stopped (mpv's save-position-on-quit, VLC's continue
+// playback) key on the URL, so a caller that gives the same key to the same
+// content every time gets resume across runs.
+type Keyed interface {
+	Source
+	// Key is one or more path segments joined by "/" ("abc/3"), not
+	// escaped; stream escapes each segment. An empty key, or one with an
+	// empty segment, is ignored and the source served at its index. As with
+	// the index, only the key is matched: the name is cosmetic.
+	Key() string
 }
