@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -25,6 +26,7 @@ type config struct {
 	Buffer          bufferRule
 	MetadataTimeout time.Duration
 	Addr            string
+	AddrFallback    bool // Addr's port is the default: another when taken
 	DataDir         string
 	Port            int
 	NoDHT, NoUPnP   bool
@@ -49,7 +51,6 @@ func parseConfig(c *cli.Context) (config, error) {
 		JSON:            c.Bool("json"),
 		File:            c.String("file"),
 		MetadataTimeout: durationFlag(c, "metadata-timeout"),
-		Addr:            c.String("addr"),
 		DataDir:         c.String("data-dir"),
 		Port:            c.Int("port"),
 		NoDHT:           c.Bool("no-dht"),
@@ -74,6 +75,9 @@ func parseConfig(c *cli.Context) (config, error) {
 		cfg.Subtitles = append(cfg.Subtitles, abs)
 	}
 	var err error
+	if cfg.Addr, cfg.AddrFallback, err = parseAddr(c.String("addr"), c.IsSet("addr")); err != nil {
+		return cfg, err
+	}
 	if cfg.Buffer, err = parseBuffer(c.String("buffer")); err != nil {
 		return cfg, err
 	}
@@ -97,6 +101,45 @@ func parseConfig(c *cli.Context) (config, error) {
 		return cfg, usagef("--metadata-timeout must not be negative")
 	}
 	return cfg, nil
+}
+
+// httpPort is the default HTTP port. A port that is the same on every run
+// makes a URL that is too, and mpv and VLC key resume on the URL. It is
+// above the registered ports players and media servers commonly use and
+// below Linux's ephemeral range (32768-60999), where it would clash with
+// outgoing connections.
+const httpPort = 8768
+
+// defaultAddr is --addr's default: loopback, httpPort.
+const defaultAddr = "127.0.0.1:8768"
+
+// parseAddr reads --addr: HOST:PORT is taken as it is (port 0: any free
+// one); HOST alone, or --addr not given, gets httpPort with a fallback to
+// the next free port when it is taken.
+func parseAddr(s string, set bool) (addr string, fallback bool, err error) {
+	if !set {
+		return defaultAddr, true, nil
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil { // no port: "0.0.0.0", "::", "[::]", "localhost"
+		host, port = s, ""
+		if h, ok := strings.CutPrefix(s, "["); ok {
+			host, _ = strings.CutSuffix(h, "]")
+			if host == h {
+				host = "[" // unbalanced: refused below
+			}
+		}
+	}
+	if host == "" && port == "" || strings.ContainsAny(host, "[]/ ") {
+		return "", false, usagef("--addr %q: want HOST or HOST:PORT, like 127.0.0.1 or 0.0.0.0:8768", s)
+	}
+	if port == "" {
+		return net.JoinHostPort(host, strconv.Itoa(httpPort)), true, nil
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return "", false, usagef("--addr %q: %q is not a port", s, port)
+	}
+	return net.JoinHostPort(host, port), false, nil
 }
 
 // bufferRule is how much of the file's start the player waits for: a

@@ -35,7 +35,7 @@ func parse(t *testing.T, env map[string]string, args ...string) (*command, error
 
 func TestFlags(t *testing.T) {
 	def := func(mod func(*config)) config {
-		c := config{Buffer: bufferRule{Fraction: 0.01}, MetadataTimeout: 2 * time.Minute, Addr: "127.0.0.1:0", Port: 42069, Source: "SRC"}
+		c := config{Buffer: bufferRule{Fraction: 0.01}, MetadataTimeout: 2 * time.Minute, Addr: "127.0.0.1:8768", AddrFallback: true, Port: 42069, Source: "SRC"}
 		mod(&c)
 		return c
 	}
@@ -78,6 +78,10 @@ func TestFlags(t *testing.T) {
 			def(func(c *config) { c.MetadataTimeout = 7 * time.Second }), ""},
 		{"ls takes its own flags", nil, []string{"ls", "--metadata-timeout", "3", "--peer", "a:1", "-f", "2", "SRC"},
 			def(func(c *config) { c.MetadataTimeout = 3 * time.Second; c.Peers = []string{"a:1"}; c.File = "2" }), "ls"},
+		{"addr with a port", nil, []string{"--addr", "0.0.0.0:9000", "SRC"},
+			def(func(c *config) { c.Addr = "0.0.0.0:9000"; c.AddrFallback = false }), ""},
+		{"addr without a port", map[string]string{"BTSTREAM_ADDR": "::"}, []string{"SRC"},
+			def(func(c *config) { c.Addr = "[::]:8768" }), ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,6 +102,8 @@ func TestFlagErrorsAreUsageErrors(t *testing.T) {
 		{"--buffer", "101%", "SRC"},
 		{"--download-rate", "fast", "SRC"},
 		{"--port", "70000", "SRC"},
+		{"--addr", "127.0.0.1:http", "SRC"},
+		{"--addr", "", "SRC"},
 		{"--stdout", "--no-player", "SRC"},
 		{"--stdout", "--json", "SRC"},
 		{},
@@ -117,6 +123,37 @@ func TestFlagErrorsAreUsageErrors(t *testing.T) {
 		var ue usageError
 		if !errors.As(err, &ue) {
 			t.Errorf("%q: error %v, want a usage error", args, err)
+		}
+	}
+}
+
+// --addr: a port given is kept (0 too), a host alone gets the default
+// port with its fallback.
+func TestParseAddr(t *testing.T) {
+	tests := []struct {
+		in       string
+		addr     string
+		fallback bool
+	}{
+		{"127.0.0.1:0", "127.0.0.1:0", false},
+		{"127.0.0.1:8768", "127.0.0.1:8768", false},
+		{"0.0.0.0", "0.0.0.0:8768", true},
+		{"0.0.0.0:", "0.0.0.0:8768", true},
+		{"::", "[::]:8768", true},
+		{"[::]", "[::]:8768", true},
+		{"[::]:9000", "[::]:9000", false},
+		{":9000", ":9000", false},
+		{"localhost", "localhost:8768", true},
+	}
+	for _, tt := range tests {
+		addr, fallback, err := parseAddr(tt.in, true)
+		if err != nil || addr != tt.addr || fallback != tt.fallback {
+			t.Errorf("parseAddr(%q) = %q, %v, %v; want %q, %v", tt.in, addr, fallback, err, tt.addr, tt.fallback)
+		}
+	}
+	for _, bad := range []string{"", "127.0.0.1:x", "127.0.0.1:70000", "[::1", "a b:80"} {
+		if _, _, err := parseAddr(bad, true); err == nil {
+			t.Errorf("parseAddr(%q): no error", bad)
 		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path"
+	"strconv"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -172,12 +173,13 @@ func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 	// The sources the server offers: the videos, then the subtitles.
 	var srcs []stream.Source
 	var opened []*torrentutil.File
+	ih := s.torrent.Info().InfoHash
 	for _, e := range append(append([]source.FileEntry{}, videos...), subs...) {
 		f, err := s.torrent.File(e.Index)
 		if err != nil {
 			return err
 		}
-		srcs = append(srcs, served{f})
+		srcs = append(srcs, served{f, ih + "/" + strconv.Itoa(e.Index)})
 		opened = append(opened, f)
 	}
 	f := opened[0]
@@ -197,9 +199,12 @@ func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 	g, gctx := errgroup.WithContext(ctx)
 	m := player.Media{Title: f.Name(), Playlist: cfg.Playlist, Subtitles: append([]string{}, cfg.Subtitles...)}
 	if cons.overHTTP() {
-		srv, err := stream.Listen(stream.Config{Addr: cfg.Addr, ShutdownTimeout: time.Second, Logger: c.logger()}, srcs...)
+		srv, err := stream.Listen(stream.Config{Addr: cfg.Addr, Fallback: cfg.AddrFallback, ShutdownTimeout: time.Second, Logger: c.logger()}, srcs...)
 		if err != nil {
 			return fmt.Errorf("serve HTTP: %w", err)
+		}
+		if srv.Fallback() && (cfg.Verbose || cfg.Debug) {
+			c.ui.note("HTTP port %d is taken; serving on %s, so players will not resume what they played on the usual URL", httpPort, srv.Addr())
 		}
 		if !stream.IsLoopback(srv.Addr()) {
 			c.ui.warn("serving on %s: anyone who can reach that address can read the stream", srv.Addr())
@@ -211,7 +216,13 @@ func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 		for i := range subFiles {
 			m.Subtitles = append(m.Subtitles, srv.URL(len(videos)+i))
 		}
-		c.ui.listening(m.URL, s.client.ListenPort())
+		lan := srv.LANURLs(m.URL)
+		c.ui.listening(m.URL, lan, s.client.ListenPort())
+		if _, printed := cons.(urlConsumer); !printed {
+			for _, u := range lan {
+				c.ui.note("other machines can play it at %s", u)
+			}
+		}
 		g.Go(func() error { return srv.Serve(gctx) })
 	}
 	// One scheduler serves every file: a playlist's next episode gets a
@@ -258,8 +269,15 @@ func (c *command) choose(files []source.FileEntry) (source.FileEntry, error) {
 }
 
 // served is a torrent's file as the HTTP server offers it, typed by the
-// extension of its name.
-type served struct{ *torrentutil.File }
+// extension of its name, at a key that is the same on every run
+// ("INFOHASH/INDEX"): with a port that is too, players resume it.
+type served struct {
+	*torrentutil.File
+	key string
+}
+
+// Key is where the file is served: "/INFOHASH/INDEX/NAME".
+func (s served) Key() string { return s.key }
 
 // ContentType is the media type of the file's extension.
 func (s served) ContentType() string { return media.ContentType(s.Name()) }

@@ -31,6 +31,7 @@ type ui struct {
 	bar    *progressbar.ProgressBar // the status line, or nil
 	kind   barKind                  // what bar shows
 	cols   int                      // the terminal width bar is laid out for
+	lan    []string                 // the stream's URLs for other machines
 }
 
 func newUI(cfg config, d deps, events bool) *ui {
@@ -239,14 +240,20 @@ func (u *ui) file(e source.FileEntry, want int64) {
 }
 
 type listeningEvent struct {
-	Event    string  `json:"event"` // "listening"
-	Elapsed  float64 `json:"elapsed"`
-	URL      string  `json:"url"`
-	PeerPort int     `json:"peer_port"` // the BitTorrent port peers can dial
+	Event    string   `json:"event"` // "listening"
+	Elapsed  float64  `json:"elapsed"`
+	URL      string   `json:"url"`
+	LANURLs  []string `json:"lan_urls,omitempty"` // the URL for other machines, one per address
+	PeerPort int      `json:"peer_port"`          // the BitTorrent port peers can dial
 }
 
-func (u *ui) listening(url string, peerPort int) {
-	u.emit(listeningEvent{"listening", u.elapsed(), url, peerPort})
+// listening reports the stream's URL, for this machine, and its LAN URLs,
+// for others (a non-loopback --addr), which url prints instead.
+func (u *ui) listening(url string, lan []string, peerPort int) {
+	u.mu.Lock()
+	u.lan = lan
+	u.mu.Unlock()
+	u.emit(listeningEvent{"listening", u.elapsed(), url, lan, peerPort})
 }
 
 type readyEvent struct {
@@ -259,15 +266,21 @@ func (u *ui) ready(waited time.Duration) {
 	u.emit(readyEvent{"ready", u.elapsed(), waited.Seconds()})
 }
 
-// url prints the stream URL for --no-player: the one line on stdout, unless
-// --json already carries it.
+// url prints the stream URL for --no-player: the one line on stdout, or
+// one line per LAN URL when there are any, unless --json already carries
+// them.
 func (u *ui) url(url string) {
 	if u.enc != nil {
 		return
 	}
 	u.mu.Lock()
 	defer u.mu.Unlock()
-	fmt.Fprintln(u.stdout, url)
+	if len(u.lan) == 0 {
+		fmt.Fprintln(u.stdout, url)
+	}
+	for _, l := range u.lan {
+		fmt.Fprintln(u.stdout, l)
+	}
 }
 
 type playerEvent struct {
