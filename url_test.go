@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -143,4 +144,115 @@ func TestBinaryStableURL(t *testing.T) {
 		t.Errorf("second run's URL %s, first's %s", third.url, first.url)
 	}
 	fetch(t, third.url, data)
+}
+
+// lanSetup makes a network namespace's own LAN: loopback up and a veth pair
+// whose both ends stay in the namespace, so no packet can leave it.
+const lanSetup = `ip link set lo up && ip link add lan0 type veth peer name lan1 &&
+ip addr add 198.51.100.7/24 dev lan0 && ip -6 addr add 2001:db8::7/64 dev lan0 nodad &&
+ip link set lan0 up && ip link set lan1 up`
+
+// With a non-loopback --addr, btstream prints a URL per LAN address of the
+// machine (--no-player's stdout; lan_urls with --json), and each serves.
+// The test runs itself again in a network namespace of its own with a LAN
+// address (unshare -rn: no privilege needed where user namespaces are
+// allowed), or, where that cannot be made, on this machine's addresses.
+func TestBinaryLANURLs(t *testing.T) {
+	if os.Getenv("BTSTREAM_TEST_NETNS") == "" {
+		if probe := exec.Command("unshare", "-rn", "sh", "-c", lanSetup); probe.Run() == nil {
+			cmd := exec.Command("unshare", "-rn", "sh", "-c", lanSetup+` && exec "$0" -test.run='^TestBinaryLANURLs$' -test.v`, os.Args[0])
+			cmd.Env = append(os.Environ(), "BTSTREAM_TEST_NETNS=1", "BTSTREAM_TEST_BIN="+binary(t))
+			out, err := cmd.CombinedOutput()
+			if err != nil || !bytes.Contains(out, []byte("--- PASS: TestBinaryLANURLs")) {
+				t.Fatalf("in a network namespace: %v\n%s", err, out)
+			}
+			return
+		}
+		t.Log("cannot make a network namespace (unshare -rn, ip): using this machine's addresses")
+	} else {
+		// Inside the namespace: the binary the outer test built.
+		dir := t.TempDir()
+		if err := os.Symlink(os.Getenv("BTSTREAM_TEST_BIN"), filepath.Join(dir, "btstream")); err != nil {
+			t.Fatal(err)
+		}
+		binOnce.Do(func() { binPath = filepath.Join(dir, "btstream") })
+	}
+	v4, all := lanIPs(t)
+	if len(v4) == 0 {
+		t.Skip("this machine has no non-loopback IPv4 address")
+	}
+	if os.Getenv("BTSTREAM_TEST_NETNS") != "" && (!slices.Equal(v4, []string{"198.51.100.7"}) || !slices.Contains(all, "2001:db8::7")) {
+		t.Fatalf("the namespace's addresses are %v", all)
+	}
+	data := torrenttest.Pattern(128 << 10)
+	s := seed(t, "movie.mkv", data)
+
+	// --no-player on 0.0.0.0: one line per IPv4 address, the warning kept.
+	cmd := btstreamCmd(t, t.TempDir(), "--no-player", "--addr", "0.0.0.0:0", "--peer", s.Addr(), s.Magnet())
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	guard(t, cmd)
+	run := &serving{cmd: cmd, stderr: &stderr}
+	t.Cleanup(run.stop)
+	sc := bufio.NewScanner(out)
+	var hosts []string
+	for len(hosts) < len(v4) && sc.Scan() {
+		u, err := url.Parse(sc.Text())
+		if err != nil {
+			t.Fatal(err)
+		}
+		hosts = append(hosts, u.Hostname())
+		fetch(t, sc.Text(), data)
+	}
+	go io.Copy(io.Discard, out)
+	run.stop()
+	if !slices.Equal(hosts, v4) {
+		t.Errorf("stdout's URLs are on %v, want %v; stderr: %s", hosts, v4, &stderr)
+	}
+	if !strings.Contains(stderr.String(), "anyone who can reach that address can read the stream") {
+		t.Errorf("stderr %q lacks the warning", &stderr)
+	}
+
+	// --json on [::]: lan_urls, every address, IPv4 first.
+	j := serve(t, "--addr", "[::]:0", "--peer", s.Addr(), s.Magnet())
+	hosts = nil
+	for _, l := range j.lan {
+		u, err := url.Parse(l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hosts = append(hosts, u.Hostname())
+		fetch(t, l, data)
+	}
+	if !slices.Equal(hosts, all) {
+		t.Errorf("lan_urls are on %v, want %v", hosts, all)
+	}
+}
+
+// lanIPs are this machine's non-loopback, non-link-local addresses: the
+// IPv4 ones, and all of them with IPv4 first.
+func lanIPs(t *testing.T) (v4, all []string) {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var v6 []string
+	for _, a := range addrs {
+		ip := a.(*net.IPNet).IP
+		switch {
+		case ip.IsLoopback() || ip.IsLinkLocalUnicast():
+		case ip.To4() != nil:
+			v4 = append(v4, ip.String())
+		default:
+			v6 = append(v6, ip.String())
+		}
+	}
+	return v4, append(slices.Clone(v4), v6...)
 }

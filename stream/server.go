@@ -68,14 +68,17 @@ func Listen(cfg Config, srcs ...Source) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
+	// Go binds "0.0.0.0" as "::" where it can (dual stack); it was asked
+	// for IPv4, so its URLs are IPv4 ones.
 	host, _, _ := net.SplitHostPort(addr)
 	ip := net.ParseIP(host)
+	v4only := ip != nil && ip.IsUnspecified() && ip.To4() != nil
 	s := &Server{
 		moved:   moved,
-		v4only:  ip != nil && ip.IsUnspecified() && ip.To4() != nil,
+		v4only:  v4only,
 		ln:      ln,
 		srcs:    srcs,
-		base:    "http://" + dialAddr(ln.Addr()),
+		base:    "http://" + dialAddr(ln.Addr(), v4only),
 		timeout: timeout,
 		log:     log,
 	}
@@ -121,14 +124,15 @@ func listen(addr string, fallback bool) (ln net.Listener, moved bool, err error)
 func (s *Server) Fallback() bool { return s.moved }
 
 // dialAddr is the address a client on this machine dials to reach a
-// listener bound to addr: an unspecified IP (0.0.0.0, ::) becomes loopback.
-func dialAddr(addr net.Addr) string {
+// listener bound to addr: an unspecified IP (0.0.0.0, ::) becomes loopback,
+// IPv4's when v4 or addr is IPv4.
+func dialAddr(addr net.Addr, v4 bool) string {
 	tcp, ok := addr.(*net.TCPAddr)
 	if !ok || !tcp.IP.IsUnspecified() {
 		return addr.String()
 	}
 	ip := net.IPv6loopback
-	if tcp.IP.To4() != nil {
+	if v4 || tcp.IP.To4() != nil {
 		ip = net.IPv4(127, 0, 0, 1)
 	}
 	return net.JoinHostPort(ip.String(), strconv.Itoa(tcp.Port))

@@ -263,16 +263,18 @@ func TestIsLoopback(t *testing.T) {
 func TestDialAddr(t *testing.T) {
 	cases := []struct {
 		addr net.Addr
+		v4   bool
 		want string
 	}{
-		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 80}, "127.0.0.1:80"},
-		{&net.TCPAddr{IP: net.IPv4zero, Port: 80}, "127.0.0.1:80"},
-		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 80}, "[::1]:80"},
-		{&net.TCPAddr{IP: net.IPv6loopback, Port: 80}, "[::1]:80"},
-		{&net.TCPAddr{IP: net.IPv4(192, 168, 1, 2), Port: 80}, "192.168.1.2:80"},
+		{&net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: 80}, false, "127.0.0.1:80"},
+		{&net.TCPAddr{IP: net.IPv4zero, Port: 80}, false, "127.0.0.1:80"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 80}, false, "[::1]:80"},
+		{&net.TCPAddr{IP: net.IPv6unspecified, Port: 80}, true, "127.0.0.1:80"}, // "0.0.0.0" bound dual stack
+		{&net.TCPAddr{IP: net.IPv6loopback, Port: 80}, false, "[::1]:80"},
+		{&net.TCPAddr{IP: net.IPv4(192, 168, 1, 2), Port: 80}, false, "192.168.1.2:80"},
 	}
 	for _, c := range cases {
-		if got := dialAddr(c.addr); got != c.want {
+		if got := dialAddr(c.addr, c.v4); got != c.want {
 			t.Errorf("dialAddr(%v) = %q, want %q", c.addr, got, c.want)
 		}
 	}

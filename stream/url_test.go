@@ -183,6 +183,12 @@ func TestLANURLs(t *testing.T) {
 				t.Skipf("listen: %v", err)
 			}
 			startServer(t, s)
+			if local, _ := http.NewRequest(http.MethodGet, s.URL(0), nil); host == "0.0.0.0" && local.URL.Hostname() != "127.0.0.1" {
+				t.Errorf("URL %s on 0.0.0.0, want one on 127.0.0.1", s.URL(0))
+			}
+			if resp, _ := get(t, s.URL(0), ""); resp.StatusCode != http.StatusOK {
+				t.Errorf("GET %s: %d", s.URL(0), resp.StatusCode)
+			}
 			want := lanIPs(t, host == "0.0.0.0")
 			urls := s.LANURLs(s.URL(0))
 			if len(urls) != len(want) {
