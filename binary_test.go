@@ -245,35 +245,6 @@ func TestBinarySignals(t *testing.T) {
 	}
 }
 
-// The completion scripts parse, and the candidates they ask btstream for
-// are its commands and flags.
-func TestBinaryCompletion(t *testing.T) {
-	bin := binary(t)
-	for _, sh := range []string{"bash", "zsh", "fish"} {
-		out, err := exec.Command(bin, "completion", sh).Output()
-		if err != nil || !bytes.Contains(out, []byte("btstream")) {
-			t.Fatalf("completion %s: %v %q", sh, err, out)
-		}
-		if sh == "bash" {
-			check := exec.Command("bash", "-n")
-			check.Stdin = bytes.NewReader(out)
-			if msg, err := check.CombinedOutput(); err != nil {
-				t.Errorf("bash -n: %v %s", err, msg)
-			}
-		}
-	}
-	out, _ := exec.Command(bin, "--generate-bash-completion").Output()
-	for _, want := range []string{"ls", "info", "demo"} {
-		if !bytes.Contains(out, []byte(want+"\n")) {
-			t.Errorf("commands %q lack %s", out, want)
-		}
-	}
-	out, _ = exec.Command(bin, "--no-", "--generate-bash-completion").Output()
-	if !bytes.Contains(out, []byte("--no-player")) {
-		t.Errorf("flags %q lack --no-player", out)
-	}
-}
-
 // A taken --port falls back to a free one, with a note, and works.
 func TestBinaryPortFallback(t *testing.T) {
 	taken, err := net.Listen("tcp", ":0")

@@ -211,7 +211,7 @@ func newApp(d deps, action func(context.Context, *command) error) *cli.App {
 	app := &cli.App{
 		Name:      "btstream",
 		Usage:     "stream a torrent's video into mpv or VLC while it downloads",
-		UsageText: "btstream [flags] SOURCE\nbtstream ls|info [flags] SOURCE\nbtstream demo\nbtstream completion bash|zsh|fish",
+		UsageText: "btstream [flags] SOURCE\nbtstream ls|info [flags] SOURCE\nbtstream demo\nbtstream completion bash|zsh|fish\nbtstream man",
 		Description: `SOURCE is a magnet link (quote it: it contains &), a .torrent file or URL,
 a 40-character infohash, or - for a .torrent on standard input.
 
@@ -231,7 +231,6 @@ Examples:
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError{err.Error()}
 		},
-		EnableBashCompletion: true,
 		// Every value of a repeatable flag is one argument, verbatim:
 		// --player-arg=--slang=en,eng is one mpv option and --subtitles
 		// "Movie, The.srt" one file. urfave/cli splits on commas otherwise.
@@ -240,8 +239,21 @@ Examples:
 			{Name: "ls", Usage: "list the torrent's files and mark the one btstream would play", ArgsUsage: "SOURCE", Flags: flagsNamed(inspectFlags, inspectUsage), Action: act("ls")},
 			{Name: "info", Usage: "show the torrent's name, infohash, pieces, files, trackers and magnet", ArgsUsage: "SOURCE", Flags: flagsNamed(inspectFlags, inspectUsage), Action: act("info")},
 			{Name: "completion", Usage: "print a shell completion script: bash, zsh or fish", ArgsUsage: "SHELL",
-				Description: "bash: source <(btstream completion bash)\nzsh:  source <(btstream completion zsh)\nfish: btstream completion fish | source",
-				Action:      func(c *cli.Context) error { return printCompletion(c) }},
+				Description: "bash: btstream completion bash > ~/.local/share/bash-completion/completions/btstream\n" +
+					"zsh:  btstream completion zsh > \"${fpath[1]}/_btstream\"\n" +
+					"fish: btstream completion fish > ~/.config/fish/completions/btstream.fish",
+				Action: func(c *cli.Context) error { return printCompletion(c) }},
+			{Name: "man", Usage: "print the manual page (btstream man | man -l -)", Action: func(c *cli.Context) error {
+				if c.NArg() != 0 {
+					return usagef("man takes no argument")
+				}
+				writeMan(c.App.Writer, c.App)
+				return nil
+			}},
+			{Name: completeCommand, Hidden: true, SkipFlagParsing: true, Action: func(c *cli.Context) error {
+				printCandidates(c.App.Writer, c.App, c.Args().Slice())
+				return nil
+			}},
 			{Name: "demo", Usage: "play the bundled clip through the whole pipeline, offline", Flags: flagsNamed(demoFlags, nil), Action: func(c *cli.Context) error {
 				cfg, err := parseConfig(c)
 				if err != nil {
@@ -286,7 +298,7 @@ Examples:
 // MAGNET" both work: urfave/cli stops at the first positional argument, and
 // flags before a subcommand would otherwise be dropped, not applied.
 func reorderArgs(args []string) []string {
-	if len(args) < 2 {
+	if len(args) < 2 || args[1] == completeCommand { // its words stay in order
 		return args
 	}
 	takesValue := map[string]bool{}
@@ -329,7 +341,7 @@ func reorderArgs(args []string) []string {
 
 func isSubcommand(s string) bool {
 	switch s {
-	case "ls", "info", "demo", "completion", "help", "version":
+	case "ls", "info", "demo", "completion", "help", "version", "man":
 		return true
 	}
 	return false
