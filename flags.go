@@ -29,7 +29,7 @@ func newFlags() []cli.Flag {
 		&cli.StringFlag{Name: "file", Aliases: []string{"f"}, Usage: "play file `N|GLOB` instead of the largest video (see btstream ls)"},
 		&cli.StringFlag{Name: "buffer", Value: "1%", Usage: "buffer `PCT%|SIZE` from the start before the player starts"},
 		&cli.GenericFlag{Name: "metadata-timeout", Value: ptr(seconds(2 * time.Minute)), Usage: "give up when the metadata has not arrived after `DURATION` (90s, 2m, or seconds: 90)"},
-		&cli.StringFlag{Name: "addr", Value: defaultAddr, Usage: "serve HTTP on `HOST[:PORT]`: the same URL every run lets players resume (without a port: 8768, else the next free one)"},
+		&cli.StringFlag{Name: "addr", Value: defaultAddr, Usage: "serve HTTP on `HOST[:PORT]` (no port: 8768 or the next free one, the same URL every run, so players resume)"},
 		&cli.StringFlag{Name: "data-dir", Usage: "keep the data in `DIR` and reuse it next time (default: a temporary folder removed on exit)"},
 		&cli.IntFlag{Name: "port", Value: 42069, Usage: "BitTorrent listen `PORT` (a free one when taken)"},
 		&cli.BoolFlag{Name: "no-dht", Usage: "do not use the DHT"},
