@@ -220,6 +220,18 @@ func TestBinaryLANURLs(t *testing.T) {
 		t.Errorf("stderr %q lacks the warning", &stderr)
 	}
 
+	// With a player, which plays the local URL, stderr says the LAN ones.
+	withPlayer := btstreamCmd(t, t.TempDir(), "--player", "/bin/true", "--addr", "0.0.0.0:0", "--peer", s.Addr(), s.Magnet())
+	msg, err := withPlayer.CombinedOutput()
+	if err != nil {
+		t.Fatalf("with a player: %v: %s", err, msg)
+	}
+	for _, ip := range v4 {
+		if !strings.Contains(string(msg), "other machines can play it at http://"+ip+":") {
+			t.Errorf("stderr lacks the URL on %s: %s", ip, msg)
+		}
+	}
+
 	// --json on [::]: lan_urls, every address, IPv4 first.
 	j := serve(t, "--addr", "[::]:0", "--peer", s.Addr(), s.Magnet())
 	hosts = nil

@@ -1,5 +1,6 @@
 // Package stream serves seekable sources over HTTP with Range support, for a
-// media player on the same machine.
+// media player on the same machine (or, on a non-loopback address, on the
+// LAN: see Server.LANURLs).
 //
 // Each source is served at "/{i}/{escaped name}", or at
 // "/{key}/{escaped name}" when it is [Keyed], and all of them as an
