@@ -117,6 +117,12 @@ func complete(app *cli.App, words []string) []string {
 	case positional > 0:
 	case takesSource(cmd):
 		out = append(out, ":torrent")
+	case cmd != nil && cmd.Name == "help":
+		for _, c := range app.VisibleCommands() {
+			if strings.HasPrefix(c.Name, cur) {
+				out = append(out, c.Name)
+			}
+		}
 	case cmd != nil:
 		out = append(out, withPrefix(argCandidates[cmd.Name], cur)...)
 	}

@@ -37,7 +37,13 @@ func flagNames() []string {
 }
 
 func TestComplete(t *testing.T) {
-	commands := []string{"ls", "info", "completion", "man", "demo"}
+	var commands []string
+	for _, c := range newApp(deps{}, nil).VisibleCommands() {
+		commands = append(commands, c.Name)
+	}
+	if !slices.Contains(commands, "man") || slices.Contains(commands, completeCommand) {
+		t.Fatalf("commands %q: want man, and not the hidden %s", commands, completeCommand)
+	}
 	tests := []struct {
 		words []string
 		want  []string // exactly, in order; nil: nothing
@@ -51,6 +57,7 @@ func TestComplete(t *testing.T) {
 		{words: []string{"completion", ""}, want: []string{"bash", "zsh", "fish"}},
 		{words: []string{"completion", "z"}, want: []string{"zsh"}},
 		{words: []string{"completion", "bash", ""}},
+		{words: []string{"help", "c"}, want: []string{"completion"}},
 		{words: []string{"--player", ""}, want: []string{"mpv", "vlc"}},
 		{words: []string{"--player", "v"}, want: []string{"vlc"}},
 		{words: []string{"--player", "/usr/b"}, want: []string{":files"}},
@@ -126,7 +133,7 @@ var shellCases = []shellCase{
 	{words: []string{"btstream", "--"}, has: []string{"--no-player", "--json", "--help"}},
 	{words: []string{"btstream", "completion", ""}, has: []string{"bash", "zsh", "fish"}, exactly: true},
 	{words: []string{"btstream", "--player", ""}, has: []string{"mpv", "vlc"}, exactly: true},
-	{words: []string{"btstream", ""}, has: []string{"ls", "info", "demo", "movie.torrent", "shows"}, hasNot: []string{"notes.txt", "help", "h"}},
+	{words: []string{"btstream", ""}, has: []string{"ls", "info", "demo", "movie.torrent", "shows"}, hasNot: []string{"notes.txt", "h"}},
 	{words: []string{"btstream", "ls", "m"}, has: []string{"movie.torrent"}, exactly: true},
 	{words: []string{"btstream", "--subtitles", "n"}, has: []string{"notes.txt"}, exactly: true},
 }

@@ -250,7 +250,7 @@ Examples:
 				writeMan(c.App.Writer, c.App)
 				return nil
 			}},
-			{Name: completeCommand, Hidden: true, SkipFlagParsing: true, Action: func(c *cli.Context) error {
+			{Name: completeCommand, Hidden: true, HideHelp: true, SkipFlagParsing: true, Action: func(c *cli.Context) error {
 				printCandidates(c.App.Writer, c.App, c.Args().Slice())
 				return nil
 			}},
