@@ -20,7 +20,8 @@ var exitStatus = []struct {
 	{exitNoMetadata, "no metadata arrived within --metadata-timeout"},
 	{exitNoFile, "no playable file: no video in the torrent, or --file matched nothing"},
 	{exitPlayer, "no player found, or the player failed"},
-	{exitInterrupted, "interrupted by SIGINT or SIGTERM"},
+	{exitInterrupted, "interrupted by SIGINT (Ctrl-C)"},
+	{exitTerminated, "terminated by SIGTERM"},
 }
 
 // writeMan writes the manual page of app, in roff (man(7)), from the same
