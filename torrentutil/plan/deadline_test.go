@@ -73,16 +73,28 @@ func TestWindowBounds(t *testing.T) {
 	}
 }
 
-// Whatever the rate, a second piece is admitted while the first has
-// nothing in: a connection that has answered its requests must find the
-// next piece wanted already (see Frontier).
+// Whatever the rate, a second piece is admitted before the first
+// completes: a connection that has answered its requests must find the
+// next piece wanted already (see Frontier). Small pieces: at once; large
+// ones: once the first lacks less than twice frontierMin.
 func TestFrontierAdmitsTwoPieces(t *testing.T) {
-	for _, pieceLen := range []int64{16 << 10, 256 << 10, 1 << 20, 16 << 20} {
+	for _, pieceLen := range []int64{16 << 10, 256 << 10, 512 << 10, 1 << 20, 16 << 20} {
 		g := Geometry{Size: 64 * pieceLen, PieceLen: pieceLen}
 		ns := Needs(Claim{Geometry: g, Bitrate: 1 << 20, Windows: []Window{{Pos: 0, Reach: 8 * pieceLen}}})
-		want, _ := Admit(ns, Frontier(1, pieceLen), func(int) int64 { return pieceLen })
-		if len(want) < 2 {
-			t.Errorf("%d-byte pieces: admitted %v, want at least pieces 0 and 1", pieceLen, want)
+		first := min(pieceLen, 2*frontierMin-1) // what the first piece lacks
+		missing := func(i int) int64 {
+			if i == 0 {
+				return first
+			}
+			return pieceLen
+		}
+		if want, _ := Admit(ns, Frontier(1, pieceLen), missing); len(want) < 2 {
+			t.Errorf("%d-byte pieces, %d bytes of the first missing: admitted %v, want pieces 0 and 1", pieceLen, first, want)
+		}
+		if pieceLen > 2*frontierMin {
+			if want, _ := Admit(ns, Frontier(1, pieceLen), func(int) int64 { return pieceLen }); len(want) != 1 {
+				t.Errorf("%d-byte pieces, nothing in: admitted %v, want the first alone", pieceLen, want)
+			}
 		}
 	}
 }
