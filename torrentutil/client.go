@@ -160,6 +160,10 @@ const closeTimeout = 2 * time.Second
 func (c *Client) Close() error {
 	done := make(chan error, 1)
 	go func() {
+		c.torrents.Range(func(_, tt any) bool {
+			tt.(*Torrent).stopCheck()
+			return true
+		})
 		errs := c.cl.Close()
 		done <- errors.Join(append(errs, c.sto.Close())...)
 	}()

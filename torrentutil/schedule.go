@@ -109,6 +109,7 @@ func (s *scheduler) step(now time.Time, discover func(*File)) {
 	for _, f := range primed {
 		left = s.background(f, want, left)
 	}
+	t.setWanted(want)
 	for i, p := range want {
 		if _, ok := urgent[i]; !ok && p == torrent.PiecePriorityNow {
 			urgent[i] = false

@@ -86,6 +86,12 @@ func (s *Seeder) Magnet() string {
 // TorrentFile returns the .torrent file's bytes.
 func (s *Seeder) TorrentFile() ([]byte, error) { return bencode.Marshal(s.mi) }
 
+// Uploaded is the payload bytes the seeder has sent to peers so far.
+func (s *Seeder) Uploaded() int64 {
+	st := s.cl.ConnStats()
+	return st.BytesWrittenData.Int64()
+}
+
 // Close stops seeding.
 func (s *Seeder) Close() error {
 	errs := s.cl.Close()

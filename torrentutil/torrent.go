@@ -26,6 +26,7 @@ type Torrent struct {
 	werr  atomic.Pointer[error] // the first storage write error
 	rate  plan.RateMeter
 	peers peerBook // fed by the client's callbacks
+	check *checker // hash-checks the data found on disk (adopt.go)
 
 	mu        sync.Mutex
 	files     map[int]*File // opened with File, by index
@@ -66,7 +67,8 @@ func (t *Torrent) writeErr() error {
 }
 
 func (c *Client) addSpec(spec *torrent.TorrentSpec) (*Torrent, error) {
-	t, _, err := c.cl.AddTorrentSpec(spec)
+	spec.DisableInitialPieceCheck = true // the checker checks, in the player's order
+	t, isNew, err := c.cl.AddTorrentSpec(spec)
 	if err != nil {
 		return nil, fmt.Errorf("add torrent: %w", err)
 	}
@@ -77,11 +79,18 @@ func (c *Client) addSpec(spec *torrent.TorrentSpec) (*Torrent, error) {
 	// wanted, v1.61.0's piece request order disagrees with its pending pieces,
 	// which its internal checks turn into a panic (with the client lock held)
 	// in test binaries.
+	if !isNew {
+		if tt, ok := c.torrents.Load(t); ok {
+			return tt.(*Torrent), nil
+		}
+	}
 	tt := &Torrent{c: c, t: t, wake: make(chan struct{}, 1)}
+	tt.startCheck()
 	c.torrents.Store(t, tt)
 	t.SetOnWriteChunkError(func(err error) {
 		c.log.Error("write failed", "err", err)
 		tt.setWriteErr(err)
+		tt.stopCheck()
 		t.Drop()
 	})
 	return tt, nil

@@ -22,9 +22,8 @@ import (
 // SIGBUS, here it is an ordinary write error (ENOSPC) that btstream reports.
 // Every path is checked to stay inside dir, whatever the torrent's names say.
 type fileStorage struct {
-	dir     string
-	pc      storage.PieceCompletion
-	persist bool // pc outlives the process
+	dir string
+	pc  storage.PieceCompletion
 }
 
 // New opens the storage in dir. With persist, piece completion lives in
@@ -45,7 +44,7 @@ func New(dir string, persist bool) (storage.ClientImplCloser, error) {
 			return nil, fmt.Errorf("data folder: %w", err)
 		}
 	}
-	return &fileStorage{dir: dir, pc: pc, persist: persist}, nil
+	return &fileStorage{dir: dir, pc: pc}, nil
 }
 
 func (s *fileStorage) Close() error { return s.pc.Close() }
@@ -53,13 +52,12 @@ func (s *fileStorage) Close() error { return s.pc.Close() }
 func (s *fileStorage) OpenTorrent(_ context.Context, info *metainfo.Info, ih metainfo.Hash) (storage.TorrentImpl, error) {
 	files := info.UpvertedFiles()
 	t := &fileTorrent{
-		ih:      ih,
-		pc:      s.pc,
-		persist: s.persist,
-		index:   info.FileSegmentsIndex(),
-		paths:   make([]string, len(files)),
-		lens:    make([]int64, len(files)),
-		open:    make(map[int]*os.File),
+		ih:    ih,
+		pc:    s.pc,
+		index: info.FileSegmentsIndex(),
+		paths: make([]string, len(files)),
+		lens:  make([]int64, len(files)),
+		open:  make(map[int]*os.File),
 	}
 	for i, fi := range files {
 		p, err := safeJoin(s.dir, append([]string{info.BestName()}, fi.BestPath()...))
@@ -97,17 +95,26 @@ func safeJoin(root string, comps []string) (string, error) {
 }
 
 type fileTorrent struct {
-	ih      metainfo.Hash
-	pc      storage.PieceCompletion
-	persist bool
-	index   segments.Index
-	paths   []string
-	lens    []int64
+	ih    metainfo.Hash
+	pc    storage.PieceCompletion
+	index segments.Index
+	paths []string
+	lens  []int64
 
 	mu     sync.Mutex
 	open   map[int]*os.File
 	closed bool     // no file is opened after close: late reads and writes fail
 	asked  []uint64 // a bit per piece: its completion was asked for before
+	check  []uint64 // a bit per piece: it awaits a hash check (Completion says unknown)
+}
+
+// bit returns the word and mask of bit i in set, growing set to hold it.
+func bit(set *[]uint64, i int) (*uint64, uint64) {
+	w := i / 64
+	if w >= len(*set) {
+		*set = append(*set, make([]uint64, w+1-len(*set))...)
+	}
+	return &(*set)[w], uint64(1) << (i % 64)
 }
 
 // firstAsk reports whether piece i's completion is asked for the first
@@ -115,13 +122,37 @@ type fileTorrent struct {
 func (t *fileTorrent) firstAsk(i int) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	w, bit := i/64, uint64(1)<<(i%64)
-	if w >= len(t.asked) {
-		t.asked = append(t.asked, make([]uint64, w+1-len(t.asked))...)
-	}
-	first := t.asked[w]&bit == 0
-	t.asked[w] |= bit
+	w, m := bit(&t.asked, i)
+	first := *w&m == 0
+	*w |= m
 	return first
+}
+
+// awaitCheck records that piece i awaits a hash check.
+func (t *fileTorrent) awaitCheck(i int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	w, m := bit(&t.check, i)
+	*w |= m
+}
+
+// settle records that piece i has a verdict: it awaits no check, and its
+// record, not its first ask, says what it is.
+func (t *fileTorrent) settle(i int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	w, m := bit(&t.check, i)
+	*w &^= m
+	w, m = bit(&t.asked, i)
+	*w |= m
+}
+
+// awaitsCheck reports whether piece i awaits a hash check.
+func (t *fileTorrent) awaitsCheck(i int) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	w, m := bit(&t.check, i)
+	return *w&m != 0
 }
 
 func (t *fileTorrent) piece(p metainfo.Piece) storage.PieceImpl {
@@ -229,37 +260,47 @@ func (p *filePiece) WriteAt(b []byte, off int64) (int, error) {
 	return p.t.writeAt(b, p.p.Offset()+off)
 }
 
-func (p *filePiece) MarkComplete() error    { return p.t.pc.Set(p.key(), true) }
-func (p *filePiece) MarkNotComplete() error { return p.t.pc.Set(p.key(), false) }
+// MarkComplete and MarkNotComplete record a hash check's verdict, which
+// settles a piece that awaited one.
+func (p *filePiece) MarkComplete() error {
+	p.t.settle(p.p.Index())
+	return p.t.pc.Set(p.key(), true)
+}
 
-// Completion trusts the recorded state only while the files can hold the
-// piece: a piece recorded complete whose file was since deleted or truncated
-// is incomplete again and is fetched anew. A piece with no record is
-// incomplete when there is no data for it or when the record is persistent
-// (it would say so had the piece been verified). Otherwise it is unknown
-// (Ok false), so that the library hashes it at start to reuse data a
-// non-persistent run left behind; hashing every unrecorded piece would read
-// a whole sparse file at each start. Unknown is said only the first time:
-// v1.61.0 asks again when a read is cancelled, and it queues a hash check
-// for an unknown piece only at start (Torrent.queueInitialPieceCheck), so a
-// piece unknown later is never requested again. A player that dropped a
-// connection while waiting for a piece froze there for good.
+func (p *filePiece) MarkNotComplete() error {
+	p.t.settle(p.p.Index())
+	return p.t.pc.Set(p.key(), false)
+}
+
+// Completion trusts a record of completion only while the files can hold
+// the piece: a piece recorded complete whose file was since deleted or
+// truncated is incomplete again and is fetched anew. A piece without such a
+// record whose files hold data for it (another client's download, or a run
+// that died before it recorded what it verified) is unknown (Ok false)
+// until a hash check settles it: the library neither requests nor serves
+// an unknown piece. torrentutil adds torrents with the library's initial
+// check off and checks these pieces itself, in the order the player needs
+// them, since v1.61.0 checks an unknown piece only when the torrent is
+// added, in index order. Everything else is incomplete. Asking costs a stat
+// and a seek per file, once per piece; nothing is read: a fresh folder, or
+// the holes of a sparse file, cost no hashing.
 func (p *filePiece) Completion() storage.Completion {
+	i := p.p.Index()
 	c, err := p.t.pc.Get(p.key())
 	if err != nil {
 		return storage.Completion{Err: err}
 	}
-	if c.Ok && !c.Complete {
-		return c
+	recorded := c.Ok && c.Complete
+	if p.t.firstAsk(i) && !(recorded && p.onDisk()) && p.mayHold() {
+		p.t.awaitCheck(i)
 	}
-	if !c.Ok && p.t.persist {
-		return storage.Completion{Ok: true, Complete: false}
+	if p.t.awaitsCheck(i) {
+		return storage.Completion{}
 	}
-	first := p.t.firstAsk(p.p.Index())
-	if p.onDisk() && (c.Ok || first) {
-		return c
-	}
-	if c.Ok && c.Complete {
+	if recorded {
+		if p.onDisk() {
+			return c
+		}
 		if err := p.MarkNotComplete(); err != nil {
 			return storage.Completion{Err: err}
 		}
@@ -281,4 +322,27 @@ func (p *filePiece) onDisk() bool {
 		}
 	}
 	return true
+}
+
+// mayHold reports whether the files may hold the piece's bytes, worth a
+// hash check: each file it spans has a plausible size (long enough for the
+// piece, not longer than the torrent says), and some of the piece's range
+// is data, not a hole of a sparse file.
+func (p *filePiece) mayHold() bool {
+	ext := segments.Extent{Start: p.p.Offset(), Length: p.p.Length()}
+	data := false
+	for i, e := range p.t.index.LocateIter(ext) {
+		if e.Length == 0 {
+			continue
+		}
+		fi, err := os.Stat(p.t.paths[i])
+		if err != nil || !fi.Mode().IsRegular() || fi.Size() < e.Start+e.Length || fi.Size() > p.t.lens[i] {
+			return false
+		}
+		if !data {
+			f, err := p.t.file(i, false)
+			data = err == nil && hasData(f, e.Start, e.Length)
+		}
+	}
+	return data
 }

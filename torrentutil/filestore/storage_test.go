@@ -1,6 +1,7 @@
 package filestore
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
@@ -28,51 +29,78 @@ func openTestTorrent(t *testing.T, dir string, persist bool, pieces int) (storag
 	return ti, info
 }
 
-// An unrecorded piece whose bytes may be on disk is unknown (Ok false, so
-// the library hashes it) the first time only: asked again, as v1.61.0 does
-// after a cancelled read, it is incomplete, or the library would never
-// request it again.
-func TestCompletionUnknownOnce(t *testing.T) {
-	ti, info := openTestTorrent(t, t.TempDir(), false, 4)
-	last := ti.Piece(info.Piece(3))
-	if _, err := last.WriteAt(make([]byte, 16<<10), 0); err != nil {
-		t.Fatal(err)
-	}
-	// The file now reaches its full length: every piece could be on disk.
-	p := ti.Piece(info.Piece(1))
-	if c := p.Completion(); c.Ok {
-		t.Fatalf("first ask = %+v, want unknown (a hash check at start)", c)
-	}
-	for range 3 {
-		if c := p.Completion(); !c.Ok || c.Complete {
-			t.Fatalf("later ask = %+v, want known incomplete", c)
+// A piece without a record whose bytes are on disk is unknown (Ok false:
+// the library neither requests nor serves it) however often it is asked,
+// until a hash check's verdict is recorded; persistent records or not.
+func TestCompletionUnknownUntilChecked(t *testing.T) {
+	for _, persist := range []bool{false, true} {
+		dir := t.TempDir()
+		ti, info := openTestTorrent(t, dir, persist, 4)
+		// Another program wrote the whole file.
+		if err := os.WriteFile(filepath.Join(dir, "movie.mkv"), bytes.Repeat([]byte{7}, 64<<10), 0o644); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if err := p.MarkComplete(); err != nil {
-		t.Fatal(err)
-	}
-	if c := p.Completion(); !c.Ok || !c.Complete {
-		t.Fatalf("after MarkComplete = %+v, want complete", c)
+		good, bad := ti.Piece(info.Piece(1)), ti.Piece(info.Piece(2))
+		for range 3 {
+			if c := good.Completion(); c.Ok {
+				t.Fatalf("persist=%v: unchecked piece = %+v, want unknown", persist, c)
+			}
+		}
+		if err := good.MarkComplete(); err != nil {
+			t.Fatal(err)
+		}
+		if err := bad.MarkNotComplete(); err != nil {
+			t.Fatal(err)
+		}
+		if c := good.Completion(); !c.Ok || !c.Complete {
+			t.Fatalf("persist=%v: after MarkComplete = %+v, want complete", persist, c)
+		}
+		if c := bad.Completion(); !c.Ok || c.Complete {
+			t.Fatalf("persist=%v: after MarkNotComplete = %+v, want incomplete", persist, c)
+		}
 	}
 }
 
-// With nothing on disk an unrecorded piece is incomplete from the start,
-// and with a persistent record an unrecorded piece is always incomplete
-// (it would be recorded had it been verified).
-func TestCompletionKnownIncomplete(t *testing.T) {
-	for _, persist := range []bool{false, true} {
-		dir := t.TempDir()
-		ti, info := openTestTorrent(t, dir, persist, 2)
-		if persist {
-			if err := os.WriteFile(filepath.Join(dir, "movie.mkv"), make([]byte, 32<<10), 0o644); err != nil {
+// Where there is nothing to check the answer is incomplete at once, so no
+// piece is hashed for nothing: no file, a file too short for the piece, a
+// file longer than the torrent says (not this torrent's), and a hole of a
+// sparse file (what a run that died leaves between the pieces it wrote).
+func TestCompletionNothingToCheck(t *testing.T) {
+	tests := []struct {
+		name  string
+		write func(t *testing.T, path string)
+		piece int
+	}{
+		{"no file", func(*testing.T, string) {}, 1},
+		{"short file", writeBytes(20 << 10), 1},
+		{"file too long", writeBytes(64<<10 + 1), 1},
+		{"hole", func(t *testing.T, path string) {
+			f, err := os.Create(path)
+			if err != nil {
 				t.Fatal(err)
 			}
-		}
-		p := ti.Piece(info.Piece(0))
-		for range 2 {
-			if c := p.Completion(); !c.Ok || c.Complete {
-				t.Fatalf("persist=%v: Completion = %+v, want known incomplete", persist, c)
+			defer f.Close()
+			if _, err := f.WriteAt(make([]byte, 16<<10), 48<<10); err != nil {
+				t.Fatal(err)
 			}
+		}, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			tc.write(t, filepath.Join(dir, "movie.mkv"))
+			ti, info := openTestTorrent(t, dir, true, 4)
+			if c := ti.Piece(info.Piece(tc.piece)).Completion(); !c.Ok || c.Complete {
+				t.Fatalf("Completion = %+v, want known incomplete", c)
+			}
+		})
+	}
+}
+
+func writeBytes(n int) func(*testing.T, string) {
+	return func(t *testing.T, path string) {
+		if err := os.WriteFile(path, bytes.Repeat([]byte{7}, n), 0o644); err != nil {
+			t.Fatal(err)
 		}
 	}
 }
