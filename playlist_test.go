@@ -112,3 +112,62 @@ func TestSubtitles(t *testing.T) {
 		t.Errorf("subtitles %q, want the local file then the torrent's Film.2020.en.srt", subs)
 	}
 }
+
+// --playlist gives each episode the subtitles that match it, and only
+// those: the player gets one entry per episode with its own subtitle URLs,
+// each serving that subtitle's bytes, and the M3U lists the episodes alone.
+func TestPlaylistSubtitles(t *testing.T) {
+	sub := func(s string) []byte { return []byte("1\n00:00:01,000 --> 00:00:02,000\n" + s + "\n") }
+	files := map[string][]byte{
+		"Show.S01E01.mkv":    torrenttest.Pattern(190<<10 + 1),
+		"Show.S01E02.mkv":    torrenttest.Pattern(210<<10 + 2),
+		"Show.S01E01.en.srt": sub("one, English"),
+		"Show.S01E01.fr.srt": sub("un"),
+		"Show.S01E02.en.srt": sub("two"),
+		"Other.srt":          sub("nobody's"),
+	}
+	s := seedDir(t, "Show.S01", files)
+	local := filepath.Join(t.TempDir(), "mine.srt")
+	os.WriteFile(local, sub("mine"), 0o644)
+	h := newHarness(t)
+	got := map[string][]string{} // episode -> its subtitles, by name
+	var global []string
+	var listed int
+	h.play = func(ctx context.Context, _ player.Player, m player.Media) error {
+		global = m.Subtitles
+		_, body, err := get(ctx, m.URL, "")
+		if err != nil {
+			return err
+		}
+		listed = strings.Count(string(body), "#EXTINF")
+		for _, e := range m.Entries {
+			if _, b, err := get(ctx, e.URL, ""); err != nil || !bytes.Equal(b, files[e.Title]) {
+				return fmt.Errorf("episode %s: %d bytes differ (%v)", e.Title, len(b), err)
+			}
+			for _, u := range e.Subtitles {
+				name := u[strings.LastIndex(u, "/")+1:]
+				if _, b, err := get(ctx, u, ""); err != nil || !bytes.Equal(b, files[name]) {
+					return fmt.Errorf("subtitle %s: %q (%v)", u, b, err)
+				}
+				got[e.Title] = append(got[e.Title], name)
+			}
+		}
+		return nil
+	}
+	if code := h.run(timeout(t), "--playlist", "--subtitles", local, s.Magnet()); code != exitOK {
+		t.Fatalf("exit %d: %s", code, h.stderr.String())
+	}
+	want := map[string][]string{
+		"Show.S01E01.mkv": {"Show.S01E01.en.srt", "Show.S01E01.fr.srt"},
+		"Show.S01E02.mkv": {"Show.S01E02.en.srt"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("subtitles per episode %v, want %v", got, want)
+	}
+	if len(global) != 1 || global[0] != local {
+		t.Errorf("subtitles for every episode %q, want the local file only", global)
+	}
+	if listed != 2 {
+		t.Errorf("the M3U lists %d entries, want the 2 episodes", listed)
+	}
+}

@@ -163,12 +163,13 @@ func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 		return err
 	}
 	videos := []source.FileEntry{entry}
-	var subs []source.FileEntry
-	switch {
-	case cfg.Playlist:
+	if cfg.Playlist {
 		videos = playlistFrom(pick.Playlist(files), entry, cfg.File != "")
-	case cons.overHTTP(): // subtitles go over HTTP; a pipe carries one file
-		subs = pick.Subtitles(files, entry)
+	}
+	var subs []source.FileEntry
+	var subsOf [][]int   // per video, its subtitles' positions in subs
+	if cons.overHTTP() { // subtitles go over HTTP; a pipe carries one file
+		subs, subsOf = subtitlesOf(files, videos)
 	}
 	// The sources the server offers: the videos, then the subtitles.
 	var srcs []stream.Source
@@ -195,11 +196,19 @@ func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 	for _, sf := range subFiles {
 		sf.Prioritize(subRule(sf))
 	}
+	// The player starts once the first video's subtitles are in; a later
+	// episode's come in while the first plays.
+	var firstSubs []*torrentutil.File
+	if len(subsOf) > 0 {
+		for _, j := range subsOf[0] {
+			firstSubs = append(firstSubs, subFiles[j])
+		}
+	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	m := player.Media{Title: f.Name(), Playlist: cfg.Playlist, Subtitles: append([]string{}, cfg.Subtitles...)}
 	if cons.overHTTP() {
-		srv, err := stream.Listen(stream.Config{Addr: cfg.Addr, Fallback: cfg.AddrFallback, ShutdownTimeout: time.Second, Logger: c.logger()}, srcs...)
+		srv, err := stream.Listen(stream.Config{Addr: cfg.Addr, Fallback: cfg.AddrFallback, ShutdownTimeout: time.Second, Logger: c.logger(), Listed: len(videos)}, srcs...)
 		if err != nil {
 			return fmt.Errorf("serve HTTP: %w", err)
 		}
@@ -212,9 +221,17 @@ func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 		m.URL = srv.URL(0)
 		if cfg.Playlist {
 			m.URL, m.Title = srv.PlaylistURL(), ""
-		}
-		for i := range subFiles {
-			m.Subtitles = append(m.Subtitles, srv.URL(len(videos)+i))
+			for i := range videos {
+				e := player.Entry{URL: srv.URL(i), Title: opened[i].Name()}
+				for _, j := range subsOf[i] {
+					e.Subtitles = append(e.Subtitles, srv.URL(len(videos)+j))
+				}
+				m.Entries = append(m.Entries, e)
+			}
+		} else {
+			for i := range subFiles {
+				m.Subtitles = append(m.Subtitles, srv.URL(len(videos)+i))
+			}
 		}
 		lan := srv.LANURLs(m.URL)
 		c.ui.listening(m.URL, lan, s.client.ListenPort())
@@ -232,7 +249,7 @@ func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 	g.Go(func() error { return c.ui.progressLoop(gctx, f, rule, ready) })
 	g.Go(func() error {
 		start := time.Now()
-		for _, sf := range subFiles {
+		for _, sf := range firstSubs {
 			if err := sf.WaitReady(gctx, subRule(sf)); err != nil {
 				return err
 			}
@@ -294,6 +311,25 @@ func playlistFrom(all []source.FileEntry, chosen source.FileEntry, rotate bool) 
 		}
 	}
 	return append([]source.FileEntry{chosen}, all...)
+}
+
+// subtitlesOf returns the subtitles of the videos (pick.Subtitles), each
+// file once, and for each video the positions of its own in that list.
+func subtitlesOf(files, videos []source.FileEntry) (subs []source.FileEntry, of [][]int) {
+	at := make(map[int]int) // file index -> position in subs
+	of = make([][]int, len(videos))
+	for i, v := range videos {
+		for _, sub := range pick.Subtitles(files, v) {
+			j, ok := at[sub.Index]
+			if !ok {
+				j = len(subs)
+				at[sub.Index] = j
+				subs = append(subs, sub)
+			}
+			of[i] = append(of[i], j)
+		}
+	}
+	return subs, of
 }
 
 // warnSpace warns when the file will not fit in the data folder's free

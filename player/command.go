@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"time"
 )
@@ -28,6 +29,17 @@ type Media struct {
 	// Playlist says URL is an M3U playlist: Title is then ignored, so that the entries keep
 	// their own titles.
 	Playlist bool
+	// Entries are the playlist's items, for mpv and VLC: given, they play these instead of URL,
+	// each with its own title and subtitles (see the package doc). A generic program plays URL.
+	Entries []Entry
+}
+
+// Entry is one item of a playlist: a URL with its title and its own subtitles, which come
+// after Media.Subtitles.
+type Entry struct {
+	URL       string
+	Title     string
+	Subtitles []string
 }
 
 // Command builds, but does not start, the command that plays m with p, in p's dialect (see the
@@ -53,6 +65,7 @@ func (p Player) argv(m Media) []string {
 	if m.Playlist {
 		title = ""
 	}
+	entries := m.Playlist && len(m.Entries) > 0
 	var args []string
 	switch p.Name {
 	case MPV:
@@ -68,13 +81,53 @@ func (p Player) argv(m Media) []string {
 		if title != "" {
 			args = append(args, "--meta-title="+title)
 		}
-		args = append(args, vlcSubtitles(m.Subtitles)...)
+		if !entries {
+			args = append(args, vlcSubtitles(m.Subtitles)...) // else per item
+		}
 	}
 	args = append(args, p.Args...)
+	if entries && (p.Name == MPV || p.Name == VLC) {
+		return append(args, entryArgs(p.Name, m)...)
+	}
 	if p.Name == MPV || p.Name == VLC {
 		args = append(args, "--")
 	}
 	return append(args, m.URL)
+}
+
+// entryArgs lists m's entries: for mpv, one per-file option group each ("--{ OPTIONS URL --}",
+// the group's options apply to its file only, after the global ones); for VLC, after "--",
+// each URL followed by its item options (":meta-title=T", ":sub-file=S", ":input-slave=S").
+// VLC's item options replace the global ones, so each item gets Media.Subtitles too.
+// mpv reads no option group after "--": its entries go unguarded, which is safe because an
+// entry's URL starts with its scheme, never with "-".
+func entryArgs(dialect string, m Media) []string {
+	var args []string
+	if dialect == VLC {
+		args = append(args, "--")
+	}
+	for _, e := range m.Entries {
+		switch dialect {
+		case MPV:
+			args = append(args, "--{")
+			if e.Title != "" {
+				args = append(args, "--force-media-title="+e.Title)
+			}
+			for _, s := range e.Subtitles {
+				args = append(args, "--sub-file="+s)
+			}
+			args = append(args, e.URL, "--}")
+		case VLC:
+			args = append(args, e.URL)
+			if e.Title != "" {
+				args = append(args, ":meta-title="+e.Title)
+			}
+			for _, o := range vlcSubtitles(append(slices.Clone(m.Subtitles), e.Subtitles...)) {
+				args = append(args, ":"+strings.TrimPrefix(o, "--"))
+			}
+		}
+	}
+	return args
 }
 
 // vlcSubtitles gives VLC 3.0 the subtitles subs: the first on --sub-file if it is a local path

@@ -97,6 +97,34 @@ func TestCommand(t *testing.T) {
 			want:   []string{"--play-and-exit", "--no-one-instance", "--", "http://127.0.0.1:8080/playlist.m3u"},
 		},
 		{
+			name:   "mpv playlist entries get their own subtitles",
+			player: Player{Name: MPV, Path: "mpv", Args: []string{"--fs"}},
+			media: Media{URL: "http://h/playlist.m3u", Playlist: true, Subtitles: []string{"/tmp/all.srt"}, Entries: []Entry{
+				{URL: "http://h/0/E01.mkv", Title: "E01.mkv", Subtitles: []string{"http://h/2/E01.srt"}},
+				{URL: "http://h/1/E02.mkv", Title: "E02.mkv"},
+			}},
+			want: []string{"--input-terminal=no", "--sub-file=/tmp/all.srt", "--fs",
+				"--{", "--force-media-title=E01.mkv", "--sub-file=http://h/2/E01.srt", "http://h/0/E01.mkv", "--}",
+				"--{", "--force-media-title=E02.mkv", "http://h/1/E02.mkv", "--}"},
+		},
+		{
+			name:   "vlc playlist entries get item options",
+			player: Player{Name: VLC, Path: "vlc"},
+			media: Media{URL: "http://h/playlist.m3u", Playlist: true, Subtitles: []string{"/tmp/all.srt"}, Entries: []Entry{
+				{URL: "http://h/0/E01.mkv", Title: "E01.mkv", Subtitles: []string{"http://h/2/E01.srt", "http://h/3/E01.en.srt"}},
+				{URL: "http://h/1/E02.mkv", Title: "E02.mkv"},
+			}},
+			want: []string{"--play-and-exit", "--no-one-instance", "--",
+				"http://h/0/E01.mkv", ":meta-title=E01.mkv", ":sub-file=/tmp/all.srt", ":input-slave=http://h/2/E01.srt#http://h/3/E01.en.srt",
+				"http://h/1/E02.mkv", ":meta-title=E02.mkv", ":sub-file=/tmp/all.srt"},
+		},
+		{
+			name:   "generic plays the playlist URL",
+			player: Player{Path: "/opt/celluloid"},
+			media:  Media{URL: "http://h/playlist.m3u", Playlist: true, Entries: []Entry{{URL: "http://h/0/E01.mkv"}}},
+			want:   []string{"http://h/playlist.m3u"},
+		},
+		{
 			name:   "generic gets args then URL only",
 			player: Player{Path: "/opt/celluloid", Args: []string{"--new-window", "$(x)"}},
 			media:  Media{URL: hostileURL, Title: hostileTitle, Subtitles: []string{"/tmp/a.srt"}},

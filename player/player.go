@@ -49,6 +49,17 @@
 // http:// entries of a playlist fetched over http:// without --load-unsafe-playlists (only
 // local-file entries of a network playlist are refused). Subtitles are passed as given and
 // apply to every entry.
+//
+// An M3U cannot give one entry its own subtitles that both players read, so when the playlist's
+// entries are known (Media.Entries), mpv and VLC get them on the command line instead of the
+// playlist's URL, each with its title and its own subtitles:
+//
+//	mpv:     mpv --input-terminal=no [--sub-file=S]... ARGS... --{ --force-media-title=T [--sub-file=E]... URL --}...
+//	vlc:     vlc --play-and-exit --no-one-instance ARGS... -- URL :meta-title=T [:sub-file=S] [:input-slave=S#E]...
+//
+// mpv's per-file option group applies its options to its file only, on top of the global ones
+// (checked with mpv 0.35: each entry gets the global subtitles and its own). VLC's item options
+// replace the global ones for that item, so each item lists Media.Subtitles too.
 package player
 
 import (

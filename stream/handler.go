@@ -32,10 +32,19 @@ const playlistPath = "/playlist.m3u"
 // Warn, never to the client, which gets "stream unavailable" (503) if the
 // source cannot be opened.
 func Handler(log *slog.Logger, srcs ...Source) http.Handler {
+	return newHandler(log, 0, srcs)
+}
+
+// newHandler is Handler whose playlist lists the first listed sources
+// only (0: all).
+func newHandler(log *slog.Logger, listed int, srcs []Source) *handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &handler{log: log, srcs: slices.Clone(srcs)}
+	if listed <= 0 || listed > len(srcs) {
+		listed = len(srcs)
+	}
+	h := &handler{log: log, srcs: slices.Clone(srcs), listed: listed}
 	for i, src := range h.srcs {
 		h.keys = append(h.keys, sourceKey(i, src))
 	}
@@ -43,9 +52,10 @@ func Handler(log *slog.Logger, srcs ...Source) http.Handler {
 }
 
 type handler struct {
-	log  *slog.Logger
-	srcs []Source
-	keys []string // keys[i] is where srcs[i] is served: its Key, or i
+	log    *slog.Logger
+	srcs   []Source
+	keys   []string // keys[i] is where srcs[i] is served: its Key, or i
+	listed int      // the playlist lists srcs[:listed]
 }
 
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -159,7 +169,7 @@ func (h *handler) servePlaylist(w http.ResponseWriter, r *http.Request) {
 	base := "http://" + requestHost(r)
 	var b strings.Builder
 	b.WriteString("#EXTM3U\n")
-	for i, src := range h.srcs {
+	for i, src := range h.srcs[:h.listed] {
 		b.WriteString("#EXTINF:-1," + playlistTitle(src.Name()) + "\n")
 		b.WriteString(base + sourcePath(h.keys[i], src.Name()) + "\n")
 	}

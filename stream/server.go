@@ -23,6 +23,9 @@ type Config struct {
 	Fallback        bool
 	ShutdownTimeout time.Duration // default 2s; after it, connections are closed hard
 	Logger          *slog.Logger  // nil -> discard
+	// Listed is how many sources, from the first, the playlist lists; the
+	// rest (subtitles) are served but not listed. 0 lists all.
+	Listed int
 }
 
 const (
@@ -82,7 +85,7 @@ func Listen(cfg Config, srcs ...Source) (*Server, error) {
 		timeout: timeout,
 		log:     log,
 	}
-	h := Handler(log, srcs...)
+	var h http.Handler = newHandler(log, cfg.Listed, srcs)
 	if IsLoopback(ln.Addr()) {
 		h = loopbackOnly(h)
 	}

@@ -120,6 +120,28 @@ func TestServer(t *testing.T) {
 	}
 }
 
+// With Listed, the playlist lists the first sources only; the rest (an
+// episode's subtitles) are served all the same.
+func TestServerListed(t *testing.T) {
+	ep1 := &fakeSource{name: "E01.mkv", size: 100}
+	ep2 := &fakeSource{name: "E02.mkv", size: 100}
+	sub := &fakeSource{name: "E01.srt", size: 10}
+	s, err := Listen(Config{Logger: testLogger(t), Listed: 2}, ep1, ep2, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := startServer(t, s)
+	defer stop()
+	_, body := get(t, s.PlaylistURL(), "")
+	want := fmt.Sprintf("#EXTM3U\n#EXTINF:-1,E01.mkv\n%s\n#EXTINF:-1,E02.mkv\n%s\n", s.URL(0), s.URL(1))
+	if string(body) != want {
+		t.Errorf("playlist:\n%s\nwant:\n%s", body, want)
+	}
+	if resp, body := get(t, s.URL(2), ""); resp.StatusCode != http.StatusOK || len(body) != 10 {
+		t.Errorf("GET %s: status %d, %d bytes; want the subtitle", s.URL(2), resp.StatusCode, len(body))
+	}
+}
+
 // TestServeShutdownIsBounded stops a Server while a player holds a stream
 // whose Read blocks until its context ends: Serve must return nil, with the
 // reader closed by then.
