@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -169,5 +170,43 @@ func TestPlaylistSubtitles(t *testing.T) {
 	}
 	if listed != 2 {
 		t.Errorf("the M3U lists %d entries, want the 2 episodes", listed)
+	}
+}
+
+// Real mpv, started by the real binary, plays each episode of a --playlist
+// with that episode's subtitle selected: mpv prints its title and the
+// subtitle's URL once each file plays (shown with -v).
+func TestInteropMpvPlaylistSubtitles(t *testing.T) {
+	requireTools(t, "mpv")
+	demo, err := os.ReadFile(filepath.Join("testdata", "demo.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub := func(s string) []byte { return []byte("1\n00:00:00,000 --> 00:00:05,000\n" + s + "\n") }
+	s := seedDir(t, "Show.S01", map[string][]byte{
+		"Show.S01E01.mp4":    demo,
+		"Show.S01E02.mp4":    append(slices.Clone(demo), 0), // another file, and it still plays
+		"Show.S01E01.en.srt": sub("one"),
+		"Show.S01E02.en.srt": sub("two"),
+	})
+	cmd := btstreamCmd(t, t.TempDir(), "-v", "--playlist", "--player", "mpv",
+		"--player-arg=--no-config", "--player-arg=--vo=null", "--player-arg=--ao=null", "--player-arg=--end=0.5",
+		"--player-arg=--term-playing-msg=PLAYING ${media-title} ${current-tracks/sub/external-filename}",
+		s.Magnet())
+	guard(t, cmd)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("btstream: %v\n%s", err, out)
+	}
+	var got []string
+	for line := range strings.Lines(string(out)) {
+		if rest, ok := strings.CutPrefix(line, "PLAYING "); ok {
+			title, u, _ := strings.Cut(strings.TrimSpace(rest), " ")
+			got = append(got, title+" "+u[strings.LastIndex(u, "/")+1:])
+		}
+	}
+	want := []string{"Show.S01E01.mp4 Show.S01E01.en.srt", "Show.S01E02.mp4 Show.S01E02.en.srt"}
+	if !slices.Equal(got, want) {
+		t.Errorf("mpv played %q, want %q; output:\n%s", got, want, out)
 	}
 }
