@@ -27,8 +27,12 @@ type fileStorage struct {
 }
 
 // New opens the storage in dir. With persist, piece completion lives in
-// a bolt database in dir, so a later run reuses verified pieces; without, it
-// lives in memory and dies with the process.
+// a bolt database in dir, so a later run reuses verified pieces without
+// hashing them; without, it lives in memory and dies with the process. A
+// record is written as each piece's check ends; the library's bolt database
+// does not fsync (NoSync), so a killed process keeps every record and a
+// power cut may lose the last ones, whose pieces are then checked again
+// (Completion): a lost record costs a hash check, not a download.
 func New(dir string, persist bool) (storage.ClientImplCloser, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("data folder: %w", err)
