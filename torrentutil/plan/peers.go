@@ -26,6 +26,12 @@ const (
 	// requests for this long withholds it. A slow peer that serves its
 	// queue in order answers well within it.
 	withheld = 5 * time.Second
+	// sleptAlone: a holder that nobody else could replace, unchoking us and
+	// sending nothing at all for this long, is taken for a connection
+	// whose writer sleeps (an anacrolix seeder's lost wake-up, below) and
+	// dialled again at once: a new connection is the one cure, and there
+	// is nobody to lose.
+	sleptAlone = 5 * time.Second
 )
 
 // Hostages remembers how the urgent pieces progress, to tell when one is
@@ -111,7 +117,9 @@ func (p Peer) able() bool { return p.HasPiece && !p.Choking && !p.late() }
 // culprit is an unchoked peer that has it and has no request outstanding
 // at all: v1.61.0's connection writer can miss a wake-up and sleep with
 // requests to make, until its keep-alive timer (a minute) fires; that peer
-// is asleep, and may be dialled again at once. Newcomers are never
+// is asleep, and may be dialled again at once. So is a holder that no
+// other peer could replace when it unchokes us and has sent nothing for
+// sleptAlone: v1.61.0 seeders have the same writer. Newcomers are never
 // culprits.
 func Culprit(ps []Peer) (int, bool) {
 	culprit, holders, others := -1, 0, false
@@ -138,6 +146,9 @@ func Culprit(ps []Peer) (int, bool) {
 		return -1, false
 	}
 	if !others {
+		if culprit >= 0 && !ps[culprit].Choking && ps[culprit].Idle >= sleptAlone {
+			return culprit, true
+		}
 		return -1, false
 	}
 	return culprit, false

@@ -27,6 +27,8 @@ func TestCulprit(t *testing.T) {
 		{"a holder that serves all but the held piece", []Peer{serving, liar}, 1, false},
 		{"the holder of most requests of two late ones", []Peer{stuck, serving, {Pending: 9, Outstanding: 9, HasPiece: true, Idle: 2 * sec, Age: time.Minute}}, 2, false},
 		{"nobody else serves the piece: keep it", []Peer{stuck, {HasPiece: false, Idle: 0, Age: time.Minute}}, -1, false},
+		{"nobody else serves it, and the holder has sent nothing for long: it sleeps", []Peer{{Pending: 1, Outstanding: 1, HasPiece: true, Idle: 6 * sec, PieceIdle: 6 * sec, Age: time.Minute, Delivered: 100}}, 0, true},
+		{"nobody else serves it, and the holder chokes us: keep it", []Peer{{Pending: 1, Outstanding: 1, HasPiece: true, Choking: true, Idle: time.Minute, PieceIdle: time.Minute, Age: time.Minute, Delivered: 100}}, -1, false},
 		{"the other is idle but has the piece", []Peer{stuck, {HasPiece: true, Idle: time.Minute, Age: time.Minute}}, 0, false},
 		{"the other chokes us", []Peer{stuck, {HasPiece: true, Choking: true, Age: time.Minute}}, -1, false},
 		{"a newcomer is not judged", []Peer{newbie, serving}, -1, false},
