@@ -51,9 +51,11 @@ func TestBinaryStderrHasNoLibraryLines(t *testing.T) {
 	}{
 		{"playback", append(player, s.Magnet()), exitOK, false, ""},
 		{"playback -v", append(append([]string{"-v"}, player...), s.Magnet()), exitOK, false, ""},
-		// The player quit while its read waited for bytes: the library
-		// logs the cancelled read, which --debug shows, as a debug line.
-		{"playback --debug", append(append([]string{"--debug"}, player...), s.Magnet()), exitOK, true, `level=DEBUG msg="initial read failed"`},
+		// With --debug the library's lines show. Whether the player's read
+		// was still waiting for bytes when it quit (the library then logs
+		// the cancelled read, as a debug line: TestQuietNoise) depends on
+		// the swarm's timing, so no particular line is asked for.
+		{"playback --debug", append(append([]string{"--debug"}, player...), s.Magnet()), exitOK, true, ""},
 		{"no peers -v", append([]string{"-v"}, noPeers...), exitNoMetadata, false, ""},
 	}
 	for _, tt := range tests {
