@@ -196,14 +196,16 @@ func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 	for _, sf := range subFiles {
 		sf.Prioritize(subRule(sf))
 	}
-	// The player starts once the first video's subtitles are in; a later
-	// episode's come in while the first plays.
+	// The player starts once the first video's subtitles are in, or
+	// subtitleWait after the video is ready without those still missing; a
+	// later episode's come in while the first plays.
 	var firstSubs []*torrentutil.File
 	if len(subsOf) > 0 {
 		for _, j := range subsOf[0] {
 			firstSubs = append(firstSubs, subFiles[j])
 		}
 	}
+	subURLs := make([]string, len(subFiles)) // by position in subFiles
 
 	g, gctx := errgroup.WithContext(ctx)
 	m := player.Media{Title: f.Name(), Playlist: cfg.Playlist, Subtitles: append([]string{}, cfg.Subtitles...)}
@@ -233,6 +235,9 @@ func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 				m.Subtitles = append(m.Subtitles, srv.URL(len(videos)+i))
 			}
 		}
+		for i := range subFiles {
+			subURLs[i] = srv.URL(len(videos) + i)
+		}
 		lan := srv.LANURLs(m.URL)
 		c.ui.listening(m.URL, lan, s.client.ListenPort())
 		if _, printed := cons.(urlConsumer); !printed {
@@ -249,13 +254,24 @@ func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 	g.Go(func() error { return c.ui.progressLoop(gctx, f, rule, ready) })
 	g.Go(func() error {
 		start := time.Now()
-		for _, sf := range firstSubs {
-			if err := sf.WaitReady(gctx, subRule(sf)); err != nil {
-				return err
-			}
-		}
 		if err := f.WaitReady(gctx, rule); err != nil {
 			return err
+		}
+		late, err := awaitSubtitles(gctx, firstSubs, subRule, subtitleWait)
+		if err != nil {
+			return err
+		}
+		if len(late) > 0 {
+			drop := make(map[string]bool)
+			for _, k := range late {
+				j := subsOf[0][k]
+				drop[subURLs[j]] = true
+				c.ui.subtitleSkipped(subs[j].Path, subtitleWait)
+			}
+			m.Subtitles = without(m.Subtitles, drop)
+			if len(m.Entries) > 0 {
+				m.Entries[0].Subtitles = without(m.Entries[0].Subtitles, drop)
+			}
 		}
 		close(ready)
 		c.ui.ready(time.Since(start))

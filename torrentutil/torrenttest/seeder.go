@@ -21,6 +21,10 @@ type SeederOptions struct {
 	// Storage, if set, wraps the file storage the seeder reads from: a
 	// test's way to make it misbehave.
 	Storage func(storage.ClientImplCloser) storage.ClientImplCloser
+	// MetaInfo, if set, is the torrent seeded instead of one hashed from
+	// path: a test's way to seed a torrent whose data is partly missing
+	// (a file deleted after hashing) or never existed (fake hashes).
+	MetaInfo *metainfo.MetaInfo
 }
 
 // Seeder seeds one file or folder with the torrent library alone. It never
@@ -36,7 +40,10 @@ type Seeder struct {
 // ends. It skips the test when opts.Host cannot be listened on.
 func NewSeeder(tb testing.TB, path string, pieceLen int64, opts SeederOptions) *Seeder {
 	tb.Helper()
-	mi := MetaInfo(tb, path, pieceLen)
+	mi := opts.MetaInfo
+	if mi == nil {
+		mi = MetaInfo(tb, path, pieceLen)
+	}
 	cfg := ClientConfig(tb)
 	var sto storage.ClientImplCloser = storage.NewFileOpts(storage.NewFileClientOpts{ClientBaseDir: filepath.Dir(path), Logger: cfg.Slogger})
 	if opts.Storage != nil {

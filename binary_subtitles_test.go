@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/anacrolix/torrent/bencode"
+
+	"github.com/btstream/btstream/torrentutil/torrenttest"
+)
+
+// A subtitle that no peer has does not hold the film back: the player
+// starts without it, at most subtitleWait after the video is ready, and
+// stderr and the JSON events say which subtitle was left out.
+func TestBinaryMissingSubtitleSkipped(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "film")
+	// The video fills whole pieces, so the subtitle's piece is its own.
+	torrenttest.WriteFile(t, dir, "movie.mkv", torrenttest.Pattern(512<<10))
+	srt := torrenttest.WriteFile(t, dir, "movie.srt", []byte("1\n00:00:00,000 --> 00:00:01,000\nhi\n"))
+	mi := torrenttest.MetaInfo(t, dir, 64<<10)
+	// The seeder's folder lacks the subtitle: nobody can serve its piece.
+	if err := os.Remove(srt); err != nil {
+		t.Fatal(err)
+	}
+	s := torrenttest.NewSeeder(t, dir, 64<<10, torrenttest.SeederOptions{MetaInfo: mi})
+	tmp := t.TempDir()
+	tf := filepath.Join(tmp, "film.torrent")
+	if err := os.WriteFile(tf, bencode.MustMarshal(mi), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	argv := filepath.Join(t.TempDir(), "argv")
+	mpv := scriptPlayer(t, "recording-mpv", `for a in "$@"; do printf '%s\0' "$a"; done > "$ARGV_FILE"`)
+	cmd := btstreamCmd(t, tmp, "--json", "--player", mpv, "--peer", s.Addr(), tf)
+	cmd.Env = append(cmd.Env, "ARGV_FILE="+argv)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	guard(t, cmd)
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	b, err := os.ReadFile(argv)
+	if err != nil {
+		t.Fatalf("the player did not start: %v; stderr: %s", err, stderr.String())
+	}
+	got := strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
+	for _, a := range got {
+		if strings.HasPrefix(a, "--sub-file=") {
+			t.Errorf("the missing subtitle reached the player: %q", a)
+		}
+	}
+	if want := "subtitle movie.srt has not arrived"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+	}
+	var skipped []string
+	for line := range strings.Lines(stdout.String()) {
+		var ev struct {
+			Event string `json:"event"`
+			Path  string `json:"path"`
+		}
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("bad event %q: %v", line, err)
+		}
+		if ev.Event == "subtitle_skipped" {
+			skipped = append(skipped, ev.Path)
+		}
+	}
+	if len(skipped) != 1 || skipped[0] != "movie.srt" {
+		t.Errorf("subtitle_skipped events for %q, want movie.srt; stdout:\n%s", skipped, stdout.String())
+	}
+	noLeftovers(t, tmp)
+}
