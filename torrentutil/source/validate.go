@@ -10,11 +10,13 @@ import (
 	"github.com/anacrolix/torrent/metainfo"
 )
 
-// Limits on metainfo from strangers. Nothing legitimate comes near them.
+// Limits on metainfo from strangers: each protects the machine, and
+// nothing legitimate comes near them. The number of files has no limit of
+// its own: the 16 MiB info bounds it (some 300,000 files with short
+// names), and nothing btstream does costs more than a little per file.
 const (
 	maxPieceLength = 64 << 20
 	maxTotal       = 1 << 50
-	maxFiles       = 50_000
 	maxComponent   = 255
 	maxPath        = 4096
 	// maxPieces is how many SHA-1 hashes fit in the 16 MiB info the
@@ -56,9 +58,6 @@ func checkInfo(info *metainfo.Info) error {
 	}
 	if err := checkName(info); err != nil {
 		return err
-	}
-	if len(info.Files) > maxFiles {
-		return fmt.Errorf("%d files (at most %d allowed)", len(info.Files), maxFiles)
 	}
 	v1Total, err := checkV1Files(info)
 	if err != nil {
@@ -132,14 +131,9 @@ func checkV1Files(info *metainfo.Info) (int64, error) {
 // checkFileTree checks a v2 file tree before the library walks it: the
 // library panics on a pieces root that is not 32 bytes.
 func checkFileTree(info *metainfo.Info) error {
-	n := 0
 	var walk func(path []string, ft *metainfo.FileTree) error
 	walk = func(path []string, ft *metainfo.FileTree) error {
 		if !ft.IsDir() {
-			n++
-			if n > maxFiles {
-				return fmt.Errorf("more than %d files", maxFiles)
-			}
 			f := ft.File
 			if r := len(f.PiecesRoot); r != 0 && r != 32 {
 				return fmt.Errorf("file %q: pieces root is %d bytes, not 32", strings.Join(path, "/"), r)

@@ -124,13 +124,13 @@ func TestValidateInfo(t *testing.T) {
 			i.Files[0].Path = nil
 			return i
 		}, "file 0: empty path"},
-		{"v2 file tree over the file limit", func() metainfo.Info {
-			i := hybridInfo()
-			for n := range maxFiles {
-				i.FileTree.Dir[fmt.Sprintf("f%05d", n)] = metainfo.FileTree{}
+		{"100,001 files: no cap on the count", func() metainfo.Info {
+			names := make([]string, 100_001)
+			for n := range names {
+				names[n] = fmt.Sprintf("d%03d/f%06d.jpg", n/1000, n)
 			}
-			return i
-		}, "more than 50000 files"},
+			return paddedInfo(names...)
+		}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
