@@ -27,6 +27,7 @@ func (c *Client) Add(src *source.Source, opts AddOptions) (*Torrent, error) {
 		return nil, err
 	}
 	t.tried = c.tried(spec)
+	t.infoChecked = src.HasInfo()
 	// The peers the user named are dialled again whenever they drop.
 	t.peers.know(true, spec.PeerAddrs...)
 	return t, nil

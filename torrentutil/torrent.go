@@ -27,6 +27,9 @@ type Torrent struct {
 	rate  plan.RateMeter
 	peers peerBook // fed by the client's callbacks
 	check *checker // hash-checks the data found on disk (adopt.go)
+	desc  atomic.Pointer[source.Info]
+	// infoChecked: the info came with the source, which Parse validated.
+	infoChecked bool
 
 	mu        sync.Mutex
 	files     map[int]*File // opened with File, by index
@@ -136,17 +139,30 @@ func (t *Torrent) WaitInfo(ctx context.Context, timeout time.Duration, report fu
 // infoHash is the v1 infohash in lower-case hex.
 func (t *Torrent) infoHash() string { return t.t.InfoHash().HexString() }
 
-// Info describes the torrent; it needs the metadata (WaitInfo).
+// Info describes the torrent; it needs the metadata (WaitInfo). The
+// description is made once, as it lists every file; callers share its
+// Files and must not change them.
 func (t *Torrent) Info() source.Info {
+	if d := t.desc.Load(); d != nil {
+		return *d
+	}
 	mi := t.t.Metainfo()
-	return source.Describe(t.t.Info(), t.t.InfoHash(), mi.UpvertedAnnounceList())
+	d := source.Describe(t.t.Info(), t.t.InfoHash(), mi.UpvertedAnnounceList())
+	t.desc.Store(&d)
+	return d
 }
 
 // Files lists the torrent's files; it needs the metadata (WaitInfo).
 func (t *Torrent) Files() []source.FileEntry { return t.Info().Files }
 
-// checkInfo validates metadata that came from peers.
-func (t *Torrent) checkInfo() error { return source.ValidateInfo(t.t.Info()) }
+// checkInfo validates metadata that came from peers; a .torrent's was
+// validated when it was parsed.
+func (t *Torrent) checkInfo() error {
+	if t.infoChecked {
+		return nil
+	}
+	return source.ValidateInfo(t.t.Info())
+}
 
 // addPeers adds peers to dial, as host:port, while the torrent runs: a
 // peer that came back on a new port, or one the user names late. Like the

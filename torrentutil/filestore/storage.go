@@ -54,21 +54,28 @@ func New(dir string, persist bool) (storage.ClientImplCloser, error) {
 func (s *fileStorage) Close() error { return s.pc.Close() }
 
 func (s *fileStorage) OpenTorrent(_ context.Context, info *metainfo.Info, ih metainfo.Hash) (storage.TorrentImpl, error) {
-	files := info.UpvertedFiles()
+	// The files are walked, not collected (UpvertedFiles): each copy of
+	// the list of a torrent of 100,000 files is megabytes. Nothing is
+	// opened or created here.
+	n := 0
+	for range info.UpvertedFilesIter() {
+		n++
+	}
 	t := &fileTorrent{
 		ih:    ih,
 		pc:    s.pc,
 		index: info.FileSegmentsIndex(),
-		paths: make([]string, len(files)),
-		lens:  make([]int64, len(files)),
+		paths: make([]string, 0, n),
+		lens:  make([]int64, 0, n),
 		open:  make(map[int]*os.File),
 	}
-	for i, fi := range files {
-		p, err := safeJoin(s.dir, append([]string{info.BestName()}, fi.BestPath()...))
+	name := info.BestName()
+	for fi := range info.UpvertedFilesIter() {
+		p, err := safeJoin(s.dir, append([]string{name}, fi.BestPath()...))
 		if err != nil {
-			return storage.TorrentImpl{}, fmt.Errorf("file %d: %w", i, err)
+			return storage.TorrentImpl{}, fmt.Errorf("file %d: %w", len(t.paths), err)
 		}
-		t.paths[i], t.lens[i] = p, fi.Length
+		t.paths, t.lens = append(t.paths, p), append(t.lens, fi.Length)
 	}
 	return storage.TorrentImpl{Piece: t.piece, Close: t.close}, nil
 }

@@ -20,6 +20,7 @@ import (
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/bencode"
 	"github.com/anacrolix/torrent/metainfo"
+	infohash_v2 "github.com/anacrolix/torrent/types/infohash-v2"
 )
 
 // ErrBadSource wraps every failure to parse, fetch or validate the source
@@ -293,8 +294,22 @@ func (s *Source) Spec() *torrent.TorrentSpec {
 	var spec *torrent.TorrentSpec
 	switch {
 	case s.mi != nil:
-		// The info was decoded in Parse; the spec is complete even on error.
-		spec, _ = torrent.TorrentSpecFromMetaInfoErr(s.mi)
+		// As torrent.TorrentSpecFromMetaInfoErr, from the info Parse decoded
+		// already: decoding it again costs as much as the whole Parse (a
+		// second or a hundred megabytes of garbage for 100,000 files).
+		spec = &torrent.TorrentSpec{
+			Trackers:    s.mi.UpvertedAnnounceList(),
+			PieceLayers: s.mi.PieceLayers,
+			DisplayName: s.info.BestName(),
+			Webseeds:    s.mi.UrlList,
+		}
+		for _, n := range s.mi.Nodes {
+			spec.DhtNodes = append(spec.DhtNodes, string(n))
+		}
+		spec.InfoBytes = s.mi.InfoBytes
+		if s.info.HasV2() {
+			spec.InfoHashV2.Set(infohash_v2.HashBytes(s.mi.InfoBytes))
+		}
 	case s.magnet != "":
 		if m, err := torrent.TorrentSpecFromMagnetUri(s.magnet); err == nil {
 			spec = m
