@@ -5,9 +5,11 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/anacrolix/torrent/metainfo"
+	"github.com/anacrolix/torrent/segments"
 	"github.com/anacrolix/torrent/storage"
 )
 
@@ -124,5 +126,66 @@ func TestCompletionTruncated(t *testing.T) {
 	}
 	if c := p.Completion(); !c.Ok || c.Complete {
 		t.Fatalf("after truncation Completion = %+v, want incomplete", c)
+	}
+}
+
+// spans locates an extent in the files as the library's segment index does.
+func TestSpans(t *testing.T) {
+	lens := []int64{10, 0, 5, 0, 0, 20, 1}
+	var segs []segments.Extent
+	ft := &fileTorrent{}
+	var off int64
+	for _, l := range lens {
+		segs = append(segs, segments.Extent{Start: off, Length: l})
+		off += l
+		ft.lens = append(ft.lens, l)
+		ft.ends = append(ft.ends, off)
+	}
+	idx := segments.NewIndexFromSegments(segs)
+	for start := range off + 1 {
+		for n := range off - start + 1 {
+			type span struct {
+				i int
+				e segments.Extent
+			}
+			var want, got []span
+			for i, e := range idx.LocateIter(segments.Extent{Start: start, Length: n}) {
+				if e.Length != 0 {
+					want = append(want, span{i, e})
+				}
+			}
+			for i, e := range ft.spans(start, n) {
+				got = append(got, span{i, e})
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("spans(%d, %d) = %v, want %v", start, n, got, want)
+			}
+		}
+	}
+}
+
+// A file found missing when every piece is asked about is not stat'ed again
+// for each piece, but once btstream writes it, its pieces are on disk.
+func TestCompletionAfterMissingFileWritten(t *testing.T) {
+	dir := t.TempDir()
+	ti, info := openTestTorrent(t, dir, true, 4)
+	for i := range 4 {
+		if c := ti.Piece(info.Piece(i)).Completion(); !c.Ok || c.Complete {
+			t.Fatalf("piece %d of a missing file = %+v, want incomplete", i, c)
+		}
+	}
+	p := ti.Piece(info.Piece(3))
+	if _, err := p.WriteAt(bytes.Repeat([]byte{7}, 16<<10), 0); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.MarkComplete(); err != nil {
+		t.Fatal(err)
+	}
+	if c := p.Completion(); !c.Ok || !c.Complete {
+		t.Fatalf("written and marked complete = %+v, want complete", c)
+	}
+	b := make([]byte, 16<<10)
+	if n, err := p.ReadAt(b, 0); n != len(b) || b[0] != 7 {
+		t.Fatalf("read back %d bytes (%v)", n, err)
 	}
 }
