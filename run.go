@@ -329,13 +329,13 @@ func playlistFrom(all []source.FileEntry, chosen source.FileEntry, rotate bool) 
 	return append([]source.FileEntry{chosen}, all...)
 }
 
-// subtitlesOf returns the subtitles of the videos (pick.Subtitles), each
+// subtitlesOf returns the subtitles of the videos (pick.SubtitlesOf), each
 // file once, and for each video the positions of its own in that list.
 func subtitlesOf(files, videos []source.FileEntry) (subs []source.FileEntry, of [][]int) {
 	at := make(map[int]int) // file index -> position in subs
 	of = make([][]int, len(videos))
-	for i, v := range videos {
-		for _, sub := range pick.Subtitles(files, v) {
+	for i, own := range pick.SubtitlesOf(files, videos) {
+		for _, sub := range own {
 			j, ok := at[sub.Index]
 			if !ok {
 				j = len(subs)

@@ -18,27 +18,43 @@ import (
 // Subs/<v's base name>/ or carries v's base name. Names compare
 // case-insensitively.
 func Subtitles(files []source.FileEntry, v source.FileEntry) []source.FileEntry {
-	vdir, vbase := splitName(v.Path)
+	return SubtitlesOf(files, []source.FileEntry{v})[0]
+}
+
+// SubtitlesOf returns Subtitles(files, v) for each v of videos. The
+// torrent's subtitles and videos are found once, so a playlist costs the
+// videos times the subtitles, not times every file of the torrent.
+func SubtitlesOf(files, videos []source.FileEntry) [][]source.FileEntry {
 	single := len(Playlist(files)) <= 1
-	var out []source.FileEntry
+	type sub struct {
+		f         source.FileEntry
+		dir, base string
+	}
+	var subs []sub
 	for _, f := range files {
-		if !media.IsSubtitle(f.Path) {
-			continue
+		if media.IsSubtitle(f.Path) {
+			dir, base := splitName(f.Path)
+			subs = append(subs, sub{f, dir, base})
 		}
-		dir, base := splitName(f.Path)
-		named := base == vbase || strings.HasPrefix(base, vbase+".")
-		ok := false
-		if dir == vdir {
-			ok = named || single
-		} else if rel, in := under(vdir, dir); in {
-			comps := strings.Split(rel, "/")
-			switch comps[0] {
-			case "subs", "subtitles", "sub":
-				ok = single || named || (len(comps) > 1 && comps[1] == vbase)
+	}
+	out := make([][]source.FileEntry, len(videos))
+	for k, v := range videos {
+		vdir, vbase := splitName(v.Path)
+		for _, s := range subs {
+			named := s.base == vbase || strings.HasPrefix(s.base, vbase+".")
+			ok := false
+			if s.dir == vdir {
+				ok = named || single
+			} else if rel, in := under(vdir, s.dir); in {
+				comps := strings.Split(rel, "/")
+				switch comps[0] {
+				case "subs", "subtitles", "sub":
+					ok = single || named || (len(comps) > 1 && comps[1] == vbase)
+				}
 			}
-		}
-		if ok {
-			out = append(out, f)
+			if ok {
+				out[k] = append(out[k], s.f)
+			}
 		}
 	}
 	return out
