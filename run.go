@@ -257,6 +257,9 @@ func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 		if err := f.WaitReady(gctx, rule); err != nil {
 			return err
 		}
+		if f.Progress(rule).IndexSkipped {
+			c.ui.indexSkipped(f.Name(), torrentutil.GuessWait)
+		}
 		late, err := awaitSubtitles(gctx, firstSubs, subRule, subtitleWait)
 		if err != nil {
 			return err

@@ -53,6 +53,19 @@ func (u *ui) subtitleSkipped(name string, waited time.Duration) {
 	u.note("subtitle %s has not arrived after %s; playing without it", name, waited.Round(time.Second))
 }
 
+type indexSkippedEvent struct {
+	Event   string  `json:"event"` // "index_skipped"
+	Elapsed float64 `json:"elapsed"`
+	Waited  float64 `json:"waited"` // seconds waited for it after the start buffer was in
+}
+
+// indexSkipped says that the film starts without its end, which was
+// fetched first in case it held an index (torrentutil.GuessWait).
+func (u *ui) indexSkipped(name string, waited time.Duration) {
+	u.emit(indexSkippedEvent{"index_skipped", u.elapsed(), waited.Seconds()})
+	u.note("the end of %s has not arrived after %s; playing without it", name, waited.Round(time.Second))
+}
+
 // without returns urls without those in drop.
 func without(urls []string, drop map[string]bool) []string {
 	var out []string

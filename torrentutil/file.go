@@ -28,6 +28,9 @@ type File struct {
 	rule   StartRule
 	primed bool // Prioritize was called: the index, the start and the rest are wanted
 	layout layoutState
+	// bufferInAt is when Progress first saw the start buffer in (see
+	// gaveUpGuess).
+	bufferInAt time.Time
 
 	started atomic.Bool // some reader has read: playback has begun
 	est     durationState

@@ -47,6 +47,11 @@ type Progress struct {
 	// 0); IndexMissing is the part of them not in yet. With Want and
 	// Buffered they make the way to the start.
 	Index, IndexMissing int64
+	// IndexSkipped reports that IndexDone holds without the index: the
+	// file's container is not one btstream reads, so its end was only a
+	// guess at where an index might be, and it did not arrive within
+	// GuessWait of the start buffer.
+	IndexSkipped bool
 
 	Completed int64   // bytes of the file complete, anywhere
 	Size      int64   // file size
@@ -108,6 +113,9 @@ func (f *File) Progress(rule StartRule) Progress {
 	idx, atOpen, known := f.indexSpan()
 	missing := t.missing(idx)
 	p.IndexDone = known && (!atOpen || t.verified(idx))
+	if !p.IndexDone && known && f.guessedIndex() && f.gaveUpGuess(now, p.Buffered >= min(want, size)) {
+		p.IndexDone, p.IndexSkipped = true, true
+	}
 	if known && atOpen {
 		p.Index, p.IndexMissing = t.spanBytes(idx), missing
 	}
@@ -120,6 +128,35 @@ func (f *File) Progress(rule StartRule) Progress {
 	}
 	p.Early = !rule.Exact && known && st.Early()
 	return p
+}
+
+// GuessWait bounds the start's wait for the end of a file whose container
+// btstream does not read (fallbackTail): once the start buffer is in, the
+// end is waited for this long, then the player starts without it. Such a
+// format may keep its index at the end, but players play it without; and
+// if no peer has the end, the film would otherwise never start.
+const GuessWait = 5 * time.Second
+
+// guessedIndex reports whether the index the start waits for is a guess:
+// the file's end, its container unread.
+func (f *File) guessedIndex() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.layout.known && !f.layout.l.Known() && !f.rule.NoIndex && f.isVideo()
+}
+
+// gaveUpGuess reports whether GuessWait has passed since the start buffer
+// was first seen in (bufferIn), remembering when that was.
+func (f *File) gaveUpGuess(now time.Time, bufferIn bool) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if !bufferIn {
+		return false
+	}
+	if f.bufferInAt.IsZero() {
+		f.bufferInAt = now
+	}
+	return now.Sub(f.bufferInAt) >= GuessWait
 }
 
 // verified reports whether every piece of s passed its hash check.

@@ -73,3 +73,43 @@ func TestBinaryMissingSubtitleSkipped(t *testing.T) {
 	}
 	noLeftovers(t, tmp)
 }
+
+// A film whose container btstream does not read has its end fetched first,
+// in case an index is there; when no peer has the end, the player starts
+// without it, torrentutil.GuessWait after the start buffer is in, with a
+// note.
+func TestBinaryMissingEndSkipped(t *testing.T) {
+	dir := t.TempDir()
+	const pieceLen, pieces = 64 << 10, 64 // 4 MiB; the guessed index is the last 1 MiB
+	real := func(i int) bool { return i < pieces-16 }
+	mi := torrenttest.WriteSparse(t, dir, torrenttest.Sparse{Name: "movie.mkv", PieceLen: pieceLen, Length: pieces * pieceLen, Real: real})
+	s := torrenttest.NewSeeder(t, filepath.Join(dir, "movie.mkv"), pieceLen,
+		torrenttest.SeederOptions{MetaInfo: mi, Storage: torrenttest.KnownPieces(real)})
+	tmp := t.TempDir()
+	tf := filepath.Join(tmp, "movie.torrent")
+	if err := os.WriteFile(tf, bencode.MustMarshal(mi), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	argv := filepath.Join(t.TempDir(), "argv")
+	mpv := scriptPlayer(t, "recording-mpv", `for a in "$@"; do printf '%s\0' "$a"; done > "$ARGV_FILE"`)
+	// An explicit --buffer: no early start, which could otherwise skip
+	// the wait by trusting the rate to bring the end in time.
+	cmd := btstreamCmd(t, tmp, "--json", "--buffer", "64KiB", "--player", mpv, "--peer", s.Addr(), tf)
+	cmd.Env = append(cmd.Env, "ARGV_FILE="+argv)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	guard(t, cmd)
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	if _, err := os.Stat(argv); err != nil {
+		t.Fatalf("the player did not start: %v; stderr: %s", err, stderr.String())
+	}
+	if want := "the end of movie.mkv has not arrived"; !strings.Contains(stderr.String(), want) {
+		t.Errorf("stderr lacks %q:\n%s", want, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), `"event":"index_skipped"`) {
+		t.Errorf("no index_skipped event:\n%s", stdout.String())
+	}
+	noLeftovers(t, tmp)
+}
