@@ -2,6 +2,7 @@ package torrentutil
 
 import (
 	"net"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -24,10 +25,13 @@ type peerRecord struct {
 	// waiting maps a piece with requests outstanding to when the peer last
 	// delivered a chunk of it, or was first asked for one.
 	waiting   map[int]time.Time
-	choking   bool      // the peer chokes us (every connection starts so)
-	since     time.Time // connected
-	lastChunk time.Time // last useful chunk, zero before the first
-	chunks    int64     // useful chunks delivered
+	choking   bool        // the peer chokes us (every connection starts so)
+	since     time.Time   // connected
+	lastChunk time.Time   // last useful chunk, zero before the first
+	chunks    int64       // useful chunks delivered
+	asked     int64       // requests sent
+	rejected  int         // requests rejected while unchoking, since the last chunk
+	chokes    []time.Time // when it choked us, within plan.FlapWindow
 }
 
 // dialState is what the book knows of one address to dial.
@@ -35,6 +39,9 @@ type dialState struct {
 	trusted  bool      // added as trusted (x.pe, --peer): keep it so
 	attempts int       // drops and failed dials in a row
 	next     time.Time // not before this
+	// liar: the peer lied (plan.Liar) or sent data the library banned it
+	// for. It is never dialled again nor trusted, whoever names it.
+	liar bool
 }
 
 // peerBook is a torrent's peer book. The callbacks run with the client lock
@@ -81,6 +88,7 @@ func (c *Client) watchPeers(cb *torrent.Callbacks) {
 				r.waiting[i] = now
 			}
 			r.pending[i]++
+			r.asked++
 		})
 	})
 	cb.DeletedRequest = append(cb.DeletedRequest, func(e torrent.PeerRequestEvent) {
@@ -97,14 +105,34 @@ func (c *Client) watchPeers(cb *torrent.Callbacks) {
 		update(e.Peer, func(r *peerRecord, now time.Time) {
 			r.lastChunk = now
 			r.chunks++
+			r.rejected = 0
 			if _, ok := r.waiting[int(e.Message.Index)]; ok {
 				r.waiting[int(e.Message.Index)] = now
 			}
 		})
 	})
 	cb.ReadMessage = func(pc *torrent.PeerConn, m *pp.Message) {
-		if !m.Keepalive && (m.Type == pp.Choke || m.Type == pp.Unchoke) {
-			update(&pc.Peer, func(r *peerRecord, _ time.Time) { r.choking = m.Type == pp.Choke })
+		if m.Keepalive {
+			return
+		}
+		switch m.Type {
+		case pp.Choke, pp.Unchoke:
+			update(&pc.Peer, func(r *peerRecord, now time.Time) {
+				choke := m.Type == pp.Choke
+				if choke && !r.choking {
+					r.chokes = append(r.chokes, now)
+					for len(r.chokes) > 0 && now.Sub(r.chokes[0]) >= plan.FlapWindow {
+						r.chokes = r.chokes[1:]
+					}
+				}
+				r.choking = choke
+			})
+		case pp.Reject:
+			update(&pc.Peer, func(r *peerRecord, _ time.Time) {
+				if !r.choking {
+					r.rejected++
+				}
+			})
 		}
 	}
 	cb.PeerConnClosed = func(pc *torrent.PeerConn) {
@@ -158,9 +186,35 @@ func (b *peerBook) know(trusted bool, addrs ...string) {
 	}
 	for _, a := range addrs {
 		if d := b.dials[a]; d != nil {
-			d.trusted = d.trusted || trusted
+			d.trusted = !d.liar && (d.trusted || trusted)
 		} else {
 			b.dials[a] = &dialState{trusted: trusted}
+		}
+	}
+}
+
+// shun marks addr as a liar's: never trusted nor dialled again.
+func (b *peerBook) shun(addr string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.dials == nil {
+		b.dials = make(map[string]*dialState)
+	}
+	b.dials[addr] = &dialState{liar: true}
+}
+
+// shunHosts marks every address on the given IPs as a liar's: the library
+// banned those IPs for bad data, and dials a banned IP anyway when told the
+// peer is trusted.
+func (b *peerBook) shunHosts(ips []string) {
+	if len(ips) == 0 {
+		return
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for a, d := range b.dials {
+		if host, _, err := net.SplitHostPort(a); err == nil && slices.Contains(ips, host) {
+			d.liar, d.trusted = true, false
 		}
 	}
 }
@@ -182,6 +236,9 @@ func (b *peerBook) due(now time.Time, connected map[string]bool) []torrent.PeerI
 	defer b.mu.Unlock()
 	var out []torrent.PeerInfo
 	for a, d := range b.dials {
+		if d.liar {
+			continue
+		}
 		if !d.trusted && d.attempts >= forgetAfter {
 			delete(b.dials, a) // gone from the swarm, most likely
 			continue

@@ -46,7 +46,28 @@ func (r *rescuer) step(now time.Time, urgent map[int]bool, pieceLen int64) {
 	}
 	if now.Sub(r.lastRedial) >= redialEvery {
 		r.lastRedial = now
+		r.unmask(now)
 		r.redial(now)
+	}
+}
+
+// unmask drops the liars among the connections (plan.Liar) and shuns
+// their addresses, and the addresses on the IPs the library banned for bad
+// data: none is dialled again or trusted.
+func (r *rescuer) unmask(now time.Time) {
+	r.t.peers.shunHosts(r.t.c.cl.BadPeerIPs())
+	conns := r.t.t.PeerConns()
+	for i, p := range r.judge(now, conns, -1) {
+		if !plan.Liar(p) {
+			continue
+		}
+		pc := conns[i]
+		r.drops++
+		if a := listenAddr(pc); a != "" {
+			r.t.peers.shun(a)
+		}
+		r.t.c.log.Warn("dropped a peer that lies", "peer", pc.RemoteAddr, "client", pc.PeerClientName.Load())
+		pc.Close()
 	}
 }
 
@@ -65,14 +86,15 @@ func (r *rescuer) free(now time.Time, held []int) {
 	}
 }
 
-// judge describes the connections for the judgement of the held piece.
+// judge describes the connections for the judgement of the held piece
+// (-1: none).
 func (r *rescuer) judge(now time.Time, conns []*torrent.PeerConn, piece int) []plan.Peer {
 	ps := make([]plan.Peer, len(conns))
 	b := &r.t.peers
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for i, pc := range conns {
-		p := plan.Peer{HasPiece: pc.PeerPieces().Contains(uint32(piece))}
+		p := plan.Peer{HasPiece: piece >= 0 && pc.PeerPieces().Contains(uint32(piece))}
 		if rec := b.peers[&pc.Peer]; rec != nil {
 			p.Pending = rec.pending[piece]
 			for _, n := range rec.pending {
@@ -87,6 +109,13 @@ func (r *rescuer) judge(now time.Time, conns []*torrent.PeerConn, piece int) []p
 			}
 			if w, ok := rec.waiting[piece]; ok {
 				p.PieceIdle = now.Sub(w)
+			}
+			p.Rejected = rec.rejected
+			p.Asked = rec.asked
+			for _, at := range rec.chokes {
+				if now.Sub(at) < plan.FlapWindow {
+					p.Chokes++
+				}
 			}
 		}
 		ps[i] = p

@@ -92,6 +92,13 @@ type Peer struct {
 	PieceIdle time.Duration
 	Age       time.Duration // since it connected
 	Delivered int64         // useful chunks it delivered
+	// Rejected is how many requests it rejected while unchoking us since
+	// its last useful chunk.
+	Rejected int
+	// Chokes is how many times it choked us within the last FlapWindow.
+	Chokes int
+	// Asked is how many requests it was sent since it connected.
+	Asked int64
 }
 
 // judged reports whether the peer is old enough to judge.
@@ -152,6 +159,38 @@ func Culprit(ps []Peer) (int, bool) {
 		return -1, false
 	}
 	return culprit, false
+}
+
+// What makes a peer a liar rather than slow. Each bar is far beyond what an
+// honest peer does, however slow: such a peer delivers a 16 KiB chunk
+// within mute even at 3 KiB/s, rejects requests only as it chokes or when
+// its queue overflows, and turns its choke at most once per rechoke round
+// (10 s in most clients, 15 s in libtorrent).
+const (
+	// mute: a peer that was asked for chunks, has been connected this
+	// long, and has not delivered one. (Its requests may be gone: the
+	// library takes them over when another peer runs dry.)
+	mute = 5 * time.Second
+	// refusals: a peer that unchokes us and rejected this many requests
+	// in a row, with no chunk between.
+	refusals = 8
+	// flaps: a peer that choked us this many times within FlapWindow.
+	flaps      = 3
+	FlapWindow = 10 * time.Second
+)
+
+// Liar reports whether the peer lies about what it serves: it holds
+// requests and never delivers, rejects what it says it would serve, or
+// chokes and unchokes us over and over. A liar is dropped and not dialled
+// again; a slow peer that delivers is never one.
+func Liar(p Peer) bool {
+	switch {
+	case p.Delivered == 0 && p.Asked > 0 && p.Age >= mute:
+		return true
+	case p.Rejected >= refusals && !p.Choking:
+		return true
+	}
+	return p.Chokes >= flaps
 }
 
 // Redial is how long to wait before dialling a peer again after attempts

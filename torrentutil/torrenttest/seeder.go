@@ -9,6 +9,7 @@ import (
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
 	"github.com/anacrolix/torrent/storage"
+	"golang.org/x/time/rate"
 )
 
 // SeederOptions configures NewSeeder. The zero value seeds on 127.0.0.1
@@ -25,6 +26,12 @@ type SeederOptions struct {
 	// path: a test's way to seed a torrent whose data is partly missing
 	// (a file deleted after hashing) or never existed (fake hashes).
 	MetaInfo *metainfo.MetaInfo
+	// UploadRate caps the seeder's upload in bytes per second; 0 is
+	// unlimited.
+	UploadRate int64
+	// Port is the port to listen on; 0 picks a free one. A seeder that
+	// comes back after an outage listens where it did.
+	Port int
 }
 
 // Seeder seeds one file or folder with the torrent library alone. It never
@@ -52,6 +59,10 @@ func NewSeeder(tb testing.TB, path string, pieceLen int64, opts SeederOptions) *
 	cfg.DefaultStorage = sto
 	cfg.DataDir = filepath.Dir(path)
 	cfg.Seed = true
+	cfg.ListenPort = opts.Port
+	if opts.UploadRate > 0 {
+		cfg.UploadRateLimiter = rate.NewLimiter(rate.Limit(opts.UploadRate), int(max(opts.UploadRate, 1<<16)))
+	}
 	s := &Seeder{MetaInfo: mi, host: "127.0.0.1", sto: sto}
 	if opts.Host != "" {
 		s.host = opts.Host
