@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -31,12 +32,16 @@ const (
 // film is one run: a leecher, its file, the honest seeders and a liar.
 type film struct {
 	data    []byte
+	path    string
+	share   float64
 	c       *Client
 	tt      *Torrent
 	f       *File
 	honest  []*torrenttest.Seeder
 	liar    *torrenttest.RawListener // nil without one
 	pos     atomic.Int64             // the player's read position
+	blocked atomic.Bool              // the player waits in a read
+	ended   chan struct{}            // the player read the last byte
 	longest time.Duration            // the longest blocked read
 }
 
@@ -47,7 +52,7 @@ func newFilm(tb testing.TB, n int, share float64, lie torrenttest.Lie, withLiar 
 	tb.Helper()
 	data := torrenttest.Pattern(int(filmBitrate * filmLen / time.Second))
 	path := torrenttest.WriteFile(tb, tb.TempDir(), "movie.mkv", data)
-	fm := &film{data: data}
+	fm := &film{data: data, path: path, share: share, ended: make(chan struct{})}
 	for range n {
 		fm.honest = append(fm.honest, torrenttest.NewSeeder(tb, path, filmPieceLen, torrenttest.SeederOptions{UploadRate: int64(share * filmBitrate)}))
 	}
@@ -107,11 +112,14 @@ func (fm *film) play(tb testing.TB, ctx context.Context, verified bool) []byte {
 			continue
 		}
 		t0 := time.Now()
+		fm.blocked.Store(true)
 		n, err := r.Read(buf)
+		fm.blocked.Store(false)
 		fm.longest = max(fm.longest, time.Since(t0))
 		got = append(got, buf[:n]...)
 		fm.pos.Store(int64(len(got)))
 		if err == io.EOF {
+			close(fm.ended)
 			return got
 		}
 		if err != nil {
@@ -169,4 +177,135 @@ func TestHostilePeer(t *testing.T) {
 			t.Logf("liar accepted %d connections; longest blocked read %v; stats %+v", fm.liar.Accepted(), fm.longest, fm.tt.stats())
 		})
 	}
+}
+
+// until polls cond every 10 ms until it holds (true) or the player ends
+// (false). It measures nothing.
+func (fm *film) until(cond func() bool) bool {
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-fm.ended:
+			return false
+		case <-tick.C:
+		}
+	}
+	return true
+}
+
+// midway reports whether the player has read half the film.
+func (fm *film) midway() bool { return fm.pos.Load() >= int64(len(fm.data))/2 }
+
+// outage closes every seeder once the player is midway, waits for gap (a
+// read blocks, then the rest of gap), and starts new seeders with the same
+// data on the same ports. It returns the time from their return to the
+// leecher's first new bytes, or 0 if the player ended first.
+func (fm *film) outage(tb testing.TB, gap time.Duration) time.Duration {
+	if !fm.until(fm.midway) {
+		return 0
+	}
+	ports := make([]int, len(fm.honest))
+	for i, s := range fm.honest {
+		ports[i] = s.Client.LocalPort()
+		s.Close()
+	}
+	down := time.Now()
+	if !fm.until(fm.blocked.Load) {
+		return 0
+	}
+	time.Sleep(gap - time.Since(down)) // the outage itself, not a synchronisation
+	before := fm.tt.stats().BytesRead
+	for i, port := range ports {
+		fm.honest[i] = torrenttest.NewSeeder(tb, fm.path, filmPieceLen, torrenttest.SeederOptions{UploadRate: int64(fm.share * filmBitrate), Port: port})
+	}
+	back := time.Now()
+	if !fm.until(func() bool { return fm.tt.stats().BytesRead > before }) {
+		return 0
+	}
+	return time.Since(back)
+}
+
+// After every seeder left and came back on the same ports, the player that
+// waited reads on to the end, byte for byte.
+func TestOutageRecovery(t *testing.T) {
+	t.Parallel()
+	fm := newFilm(t, 2, 0.75, 0, false)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { fm.outage(t, 0) })
+	got := fm.play(t, deadline(t), false)
+	mustEqual(t, got, fm.data)
+}
+
+// One of three seeders leaves for good midway; the two left carry the
+// bitrate: the player reads on to the end, byte for byte.
+func TestSeederLeaves(t *testing.T) {
+	t.Parallel()
+	fm := newFilm(t, 3, 0.6, 0, false)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() {
+		if fm.until(fm.midway) {
+			fm.honest[0].Close()
+		}
+	})
+	got := fm.play(t, deadline(t), false)
+	mustEqual(t, got, fm.data)
+}
+
+// BenchmarkHostile measures the longest blocked read of the player in each
+// hostile swarm (maxblock-s), and after an outage of outageGap the time
+// from the seeders' return to the first new bytes (back-s).
+func BenchmarkHostile(b *testing.B) {
+	const outageGap = 10 * time.Second
+	liars := []struct {
+		name string
+		lie  torrenttest.Lie
+	}{
+		{"silent", torrenttest.Silent},
+		{"corrupt", torrenttest.Corrupt},
+		{"flap", torrenttest.Flap},
+		{"reject", torrenttest.Reject},
+	}
+	// run plays the film of newFm b.N times, with during beside the player;
+	// back: during measures the return.
+	run := func(b *testing.B, newFm func() *film, during func(*film) time.Duration, back bool) {
+		var longest, returned time.Duration
+		for range b.N {
+			fm := newFm()
+			var wg sync.WaitGroup
+			var d time.Duration
+			if during != nil {
+				wg.Go(func() { d = during(fm) })
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			fm.play(b, ctx, false)
+			cancel()
+			wg.Wait()
+			longest += fm.longest
+			returned += d
+		}
+		b.ReportMetric(longest.Seconds()/float64(b.N), "maxblock-s")
+		if back {
+			b.ReportMetric(returned.Seconds()/float64(b.N), "back-s")
+		}
+		b.ReportMetric(0, "ns/op")
+	}
+	for _, l := range liars {
+		b.Run(l.name, func(b *testing.B) {
+			run(b, func() *film { return newFilm(b, 2, 0.75, l.lie, true) }, nil, false)
+		})
+	}
+	b.Run("leave", func(b *testing.B) {
+		run(b, func() *film { return newFilm(b, 3, 0.6, 0, false) }, func(fm *film) time.Duration {
+			if fm.until(fm.midway) {
+				fm.honest[0].Close()
+			}
+			return 0
+		}, false)
+	})
+	b.Run("outage", func(b *testing.B) {
+		run(b, func() *film { return newFilm(b, 2, 0.75, 0, false) }, func(fm *film) time.Duration { return fm.outage(b, outageGap) }, true)
+	})
 }

@@ -38,10 +38,13 @@ type peerRecord struct {
 type dialState struct {
 	trusted  bool      // added as trusted (x.pe, --peer): keep it so
 	attempts int       // drops and failed dials in a row
-	next     time.Time // not before this
-	// liar: the peer lied (plan.Liar) or sent data the library banned it
-	// for. It is never dialled again nor trusted, whoever names it.
-	liar bool
+	next     time.Time // not before this, unless a head waits (see due)
+	last     time.Time // last dialled
+	parked   time.Time // dropped by the rescue: not before this, whatever happens
+	// liar: the peer lied (plan.Liar): it is never trusted again, whoever
+	// names it. banned: the library banned its IP for bad data: it is
+	// never dialled again either.
+	liar, banned bool
 }
 
 // peerBook is a torrent's peer book. The callbacks run with the client lock
@@ -135,6 +138,15 @@ func (c *Client) watchPeers(cb *torrent.Callbacks) {
 			})
 		}
 	}
+	cb.PeerConnAdded = append(cb.PeerConnAdded, func(pc *torrent.PeerConn) {
+		if b := book(&pc.Peer); b != nil {
+			b.mu.Lock()
+			if len(b.peers) == 0 {
+				b.wake(time.Now())
+			}
+			b.mu.Unlock()
+		}
+	})
 	cb.PeerConnClosed = func(pc *torrent.PeerConn) {
 		b := book(&pc.Peer)
 		if b == nil {
@@ -193,17 +205,24 @@ func (b *peerBook) know(trusted bool, addrs ...string) {
 	}
 }
 
-// shun marks addr as a liar's: never trusted nor dialled again.
-func (b *peerBook) shun(addr string) {
+// shun marks addr as a liar's: never trusted again, and not dialled
+// before until.
+func (b *peerBook) shun(addr string, until time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.dials == nil {
 		b.dials = make(map[string]*dialState)
 	}
-	b.dials[addr] = &dialState{liar: true}
+	d := b.dials[addr]
+	if d == nil {
+		d = &dialState{}
+		b.dials[addr] = d
+	}
+	d.liar, d.trusted = true, false
+	d.next, d.parked = until, until
 }
 
-// shunHosts marks every address on the given IPs as a liar's: the library
+// shunHosts marks every address on the given IPs as banned: the library
 // banned those IPs for bad data, and dials a banned IP anyway when told the
 // peer is trusted.
 func (b *peerBook) shunHosts(ips []string) {
@@ -214,7 +233,7 @@ func (b *peerBook) shunHosts(ips []string) {
 	defer b.mu.Unlock()
 	for a, d := range b.dials {
 		if host, _, err := net.SplitHostPort(a); err == nil && slices.Contains(ips, host) {
-			d.liar, d.trusted = true, false
+			d.liar, d.banned, d.trusted = true, true, false
 		}
 	}
 }
@@ -224,28 +243,51 @@ func (b *peerBook) park(addr string, until time.Time) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if d := b.dials[addr]; d != nil {
-		d.next = until
+		d.next, d.parked = until, until
 	}
 }
 
+// wake makes every known address due at once, but the parked ones: the
+// torrent got a connection after it had none, a sign that the network is
+// back, and the backoff of the addresses that failed meanwhile measured
+// the outage, not the peers.
+func (b *peerBook) wake(now time.Time) {
+	for _, d := range b.dials {
+		if d.next.After(now) {
+			d.next = now
+		}
+	}
+}
+
+// waitingRedial spaces the dials of a trusted address while a read head
+// waits for bytes, whatever its backoff: the peers the user named (--peer,
+// x.pe) are few, and after an outage the first dial that succeeds ends the
+// pause (issue 13: the first bytes within 2 s of the peers' return).
+const waitingRedial = 500 * time.Millisecond
+
 // due returns the known addresses not connected (connected holds the
 // listen addresses of the live connections) whose time to dial has come,
-// and moves their next dial on by the backoff.
-func (b *peerBook) due(now time.Time, connected map[string]bool) []torrent.PeerInfo {
+// and moves their next dial on by the backoff. While a read head waits
+// (waiting), a trusted address is due every waitingRedial.
+func (b *peerBook) due(now time.Time, connected map[string]bool, waiting bool) []torrent.PeerInfo {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var out []torrent.PeerInfo
 	for a, d := range b.dials {
-		if d.liar {
+		if d.banned {
 			continue
 		}
 		if !d.trusted && d.attempts >= forgetAfter {
 			delete(b.dials, a) // gone from the swarm, most likely
 			continue
 		}
-		if connected[a] || now.Before(d.next) {
+		if connected[a] || now.Before(d.parked) {
 			continue
 		}
+		if now.Before(d.next) && !(waiting && d.trusted && now.Sub(d.last) >= waitingRedial) {
+			continue
+		}
+		d.last = now
 		out = append(out, torrent.PeerInfo{Addr: torrent.StringAddr(a), Source: torrent.PeerSourceDirect, Trusted: d.trusted})
 		d.next = now.Add(plan.Redial(d.attempts))
 		d.attempts++

@@ -169,7 +169,7 @@ func TestPeerBookTrustAndBackoff(t *testing.T) {
 	now := time.Unix(1000, 0)
 	b.know(true, "10.0.0.1:1")
 	b.know(false, "10.0.0.1:1", "10.0.0.2:2")
-	due := b.due(now, nil)
+	due := b.due(now, nil, false)
 	if len(due) != 2 {
 		t.Fatalf("due = %v, want both addresses", due)
 	}
@@ -178,20 +178,79 @@ func TestPeerBookTrustAndBackoff(t *testing.T) {
 			t.Errorf("%s trusted = %v, want %v", p.Addr, p.Trusted, want)
 		}
 	}
-	if got := b.due(now, nil); len(got) != 0 {
+	if got := b.due(now, nil, false); len(got) != 0 {
 		t.Fatalf("dialled again at once: %v", got)
 	}
-	if got := b.due(now.Add(time.Hour), map[string]bool{"10.0.0.1:1": true, "10.0.0.2:2": true}); len(got) != 0 {
+	if got := b.due(now.Add(time.Hour), map[string]bool{"10.0.0.1:1": true, "10.0.0.2:2": true}, false); len(got) != 0 {
 		t.Fatalf("dialled connected peers: %v", got)
 	}
 	// The untrusted one fails on and on; the trusted one too.
 	at := now
 	for range forgetAfter + 1 {
 		at = at.Add(2 * time.Minute)
-		b.due(at, nil)
+		b.due(at, nil, false)
 	}
-	got := b.due(at.Add(2*time.Minute), nil)
+	got := b.due(at.Add(2*time.Minute), nil, false)
 	if len(got) != 1 || got[0].Addr.String() != "10.0.0.1:1" {
 		t.Fatalf("after many failures due = %v, want only the trusted address", got)
+	}
+}
+
+// A liar's address, or one on an IP the library banned, is not trusted
+// again, even when named as trusted afterwards; the liar's is dialled again
+// after liarAway, the banned one never.
+func TestPeerBookShunsLiars(t *testing.T) {
+	var b peerBook
+	now := time.Unix(1000, 0)
+	b.know(true, "10.0.0.1:1", "10.0.0.2:2", "10.0.0.3:3")
+	b.shun("10.0.0.1:1", now.Add(liarAway))
+	b.shunHosts([]string{"10.0.0.2"})
+	b.know(true, "10.0.0.1:1", "10.0.0.2:2")
+	got := b.due(now, nil, true)
+	if len(got) != 1 || got[0].Addr.String() != "10.0.0.3:3" {
+		t.Fatalf("due = %v, want only the honest address", got)
+	}
+	for _, a := range []string{"10.0.0.1:1", "10.0.0.2:2"} {
+		if d := b.dials[a]; d == nil || d.trusted || !d.liar {
+			t.Errorf("%s: %+v, want a liar's, untrusted", a, d)
+		}
+	}
+	got = b.due(now.Add(liarAway+time.Hour), nil, true)
+	if len(got) != 2 || got[0].Trusted == (got[0].Addr.String() == "10.0.0.1:1") {
+		t.Fatalf("later due = %v, want the liar untrusted and the honest address", got)
+	}
+}
+
+// While a head waits, a trusted address is dialled every waitingRedial
+// whatever its backoff; an untrusted one keeps its backoff; a parked one
+// (dropped by the rescue) stays parked. The first connection after none
+// makes the others due at once.
+func TestPeerBookRedialWhileWaiting(t *testing.T) {
+	var b peerBook
+	now := time.Unix(1000, 0)
+	b.know(true, "10.0.0.1:1")
+	b.know(false, "10.0.0.2:2")
+	b.know(true, "10.0.0.3:3")
+	at := now
+	for range 6 { // the backoff grows to a minute
+		at = at.Add(2 * time.Minute)
+		b.due(at, nil, false)
+	}
+	b.park("10.0.0.3:3", at.Add(3*time.Second))
+	next := at.Add(waitingRedial)
+	if got := b.due(next, nil, false); len(got) != 0 {
+		t.Fatalf("no head waits: due = %v, want none", got)
+	}
+	got := b.due(next, nil, true)
+	if len(got) != 1 || got[0].Addr.String() != "10.0.0.1:1" {
+		t.Fatalf("a head waits: due = %v, want the trusted, unparked address", got)
+	}
+	if got := b.due(next.Add(waitingRedial/2), nil, true); len(got) != 0 {
+		t.Fatalf("dialled again within %v: %v", waitingRedial, got)
+	}
+	b.wake(next)
+	got = b.due(next.Add(time.Millisecond), nil, false)
+	if len(got) != 2 {
+		t.Fatalf("after the wake due = %v, want both unparked addresses", got)
 	}
 }

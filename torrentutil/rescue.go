@@ -23,6 +23,9 @@ const (
 	// bandwidth may be needed (measured: with each of two seeders carrying
 	// 60% of the bitrate, 10 s away cost pauses of 22-34 s).
 	rejoinAfter = 3 * time.Second
+	// liarAway: a liar (plan.Liar) is dialled again, untrusted, after this
+	// at the earliest: a seeder whose disk woke late may be one once.
+	liarAway = time.Minute
 	// redialEvery spaces the looks for known peers to dial again.
 	redialEvery = 500 * time.Millisecond
 )
@@ -47,24 +50,35 @@ func (r *rescuer) step(now time.Time, urgent map[int]bool, pieceLen int64) {
 	if now.Sub(r.lastRedial) >= redialEvery {
 		r.lastRedial = now
 		r.unmask(now)
-		r.redial(now)
+		waiting := false
+		for _, underHead := range urgent {
+			waiting = waiting || underHead
+		}
+		r.redial(now, waiting)
 	}
 }
 
-// unmask drops the liars among the connections (plan.Liar) and shuns
-// their addresses, and the addresses on the IPs the library banned for bad
-// data: none is dialled again or trusted.
+// unmask drops the liars among the connections (plan.Liar) when another
+// peer has delivered (a lone peer is kept: without it nothing comes at
+// all), and shuns their addresses: never trusted again, dialled
+// again after liarAway at the earliest. The addresses on the IPs the
+// library banned for bad data are never dialled again.
 func (r *rescuer) unmask(now time.Time) {
 	r.t.peers.shunHosts(r.t.c.cl.BadPeerIPs())
 	conns := r.t.t.PeerConns()
-	for i, p := range r.judge(now, conns, -1) {
-		if !plan.Liar(p) {
+	ps := r.judge(now, conns, -1)
+	serves := false
+	for _, p := range ps {
+		serves = serves || (p.Delivered > 0 && !plan.Liar(p))
+	}
+	for i, p := range ps {
+		if !serves || !plan.Liar(p) {
 			continue
 		}
 		pc := conns[i]
 		r.drops++
 		if a := listenAddr(pc); a != "" {
-			r.t.peers.shun(a)
+			r.t.peers.shun(a, now.Add(liarAway))
 		}
 		r.t.c.log.Warn("dropped a peer that lies", "peer", pc.RemoteAddr, "client", pc.PeerClientName.Load())
 		pc.Close()
@@ -140,15 +154,15 @@ func (r *rescuer) drop(now time.Time, pc *torrent.PeerConn, rejoin time.Duration
 }
 
 // redial dials the known peers that are not connected and whose time has
-// come.
-func (r *rescuer) redial(now time.Time) {
+// come; waiting: a read head waits for bytes.
+func (r *rescuer) redial(now time.Time, waiting bool) {
 	connected := make(map[string]bool)
 	for _, pc := range r.t.t.PeerConns() {
 		if a := listenAddr(pc); a != "" {
 			connected[a] = true
 		}
 	}
-	if ps := r.t.peers.due(now, connected); len(ps) > 0 {
+	if ps := r.t.peers.due(now, connected, waiting); len(ps) > 0 {
 		r.t.t.AddPeers(ps)
 	}
 }

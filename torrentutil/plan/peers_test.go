@@ -82,3 +82,27 @@ func TestHostages(t *testing.T) {
 		}
 	}
 }
+
+func TestLiar(t *testing.T) {
+	sec := time.Second
+	tests := []struct {
+		name string
+		p    Peer
+		want bool
+	}{
+		{"asked, connected 5 s, not one chunk", Peer{Asked: 40, Age: 5 * sec}, true},
+		{"asked, not one chunk yet, but new", Peer{Asked: 40, Age: 4 * sec}, false},
+		{"slow but delivers", Peer{Asked: 400, Delivered: 3, Age: time.Minute, Idle: 4 * sec}, false},
+		{"never asked: nothing to hold against it", Peer{Age: time.Minute}, false},
+		{"rejects while unchoking", Peer{Rejected: 8, Asked: 8, Delivered: 100, Age: time.Minute}, true},
+		{"rejected a few", Peer{Rejected: 3, Asked: 8, Delivered: 100, Age: time.Minute}, false},
+		{"rejects, then chokes: an honest choke", Peer{Rejected: 8, Choking: true, Delivered: 100, Age: time.Minute}, false},
+		{"choked three times within the window", Peer{Chokes: 3, Delivered: 100, Age: time.Minute}, true},
+		{"a rechoke round's choke", Peer{Chokes: 1, Delivered: 100, Age: time.Minute}, false},
+	}
+	for _, tc := range tests {
+		if got := Liar(tc.p); got != tc.want {
+			t.Errorf("%s: Liar = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
