@@ -25,14 +25,22 @@ type peerRecord struct {
 	// waiting maps a piece with requests outstanding to when the peer last
 	// delivered a chunk of it, or was first asked for one.
 	waiting   map[int]time.Time
-	choking   bool        // the peer chokes us (every connection starts so)
-	since     time.Time   // connected
-	lastChunk time.Time   // last useful chunk, zero before the first
-	chunks    int64       // useful chunks delivered
-	asked     int64       // requests sent
-	rejected  int         // requests rejected while unchoking, since the last chunk
-	chokes    []time.Time // when it choked us, within plan.FlapWindow
+	choking   bool      // the peer chokes us (every connection starts so)
+	since     time.Time // connected
+	lastChunk time.Time // last useful chunk, zero before the first
+	chunks    int64     // useful chunks delivered
+	asked     int64     // requests sent
+	firstAsk  time.Time // the first request sent
+	rejected  int       // live requests rejected while unchoking, since the last chunk
+	// live holds the requests outstanding: a reject of one of them is a
+	// refusal; a reject of a request we cancelled is what the fast
+	// extension asks a peer to send.
+	live   map[chunkKey]struct{}
+	chokes []time.Time // when it choked us, within plan.FlapWindow
 }
+
+// chunkKey names a request.
+type chunkKey struct{ index, begin uint32 }
 
 // dialState is what the book knows of one address to dial.
 type dialState struct {
@@ -62,7 +70,7 @@ func (b *peerBook) record(p *torrent.Peer, now time.Time) *peerRecord {
 	}
 	r := b.peers[p]
 	if r == nil {
-		r = &peerRecord{pending: make(map[int]int), waiting: make(map[int]time.Time), choking: true, since: now}
+		r = &peerRecord{pending: make(map[int]int), waiting: make(map[int]time.Time), live: make(map[chunkKey]struct{}), choking: true, since: now}
 		b.peers[p] = r
 	}
 	return r
@@ -91,11 +99,16 @@ func (c *Client) watchPeers(cb *torrent.Callbacks) {
 				r.waiting[i] = now
 			}
 			r.pending[i]++
+			r.live[chunkKey{uint32(e.Index), uint32(e.Begin)}] = struct{}{}
+			if r.asked == 0 {
+				r.firstAsk = now
+			}
 			r.asked++
 		})
 	})
 	cb.DeletedRequest = append(cb.DeletedRequest, func(e torrent.PeerRequestEvent) {
 		update(e.Peer, func(r *peerRecord, _ time.Time) {
+			delete(r.live, chunkKey{uint32(e.Index), uint32(e.Begin)})
 			if i := int(e.Index); r.pending[i] > 1 {
 				r.pending[i]--
 			} else {
@@ -131,8 +144,9 @@ func (c *Client) watchPeers(cb *torrent.Callbacks) {
 				r.choking = choke
 			})
 		case pp.Reject:
+			// Before the library handles it: a live request is still live.
 			update(&pc.Peer, func(r *peerRecord, _ time.Time) {
-				if !r.choking {
+				if _, ok := r.live[chunkKey{uint32(m.Index), uint32(m.Begin)}]; ok && !r.choking {
 					r.rejected++
 				}
 			})

@@ -59,8 +59,8 @@ func (r *rescuer) step(now time.Time, urgent map[int]bool, pieceLen int64) {
 }
 
 // unmask drops the liars among the connections (plan.Liar) when another
-// peer has delivered (a lone peer is kept: without it nothing comes at
-// all), and shuns their addresses: never trusted again, dialled
+// peer's data passed a hash check (a lone peer is kept: without it nothing
+// comes at all), and shuns their addresses: never trusted again, dialled
 // again after liarAway at the earliest. The addresses on the IPs the
 // library banned for bad data are never dialled again.
 func (r *rescuer) unmask(now time.Time) {
@@ -69,7 +69,7 @@ func (r *rescuer) unmask(now time.Time) {
 	ps := r.judge(now, conns, -1)
 	serves := false
 	for _, p := range ps {
-		serves = serves || (p.Delivered > 0 && !plan.Liar(p))
+		serves = serves || (p.GoodPieces > 0 && !plan.Liar(p))
 	}
 	for i, p := range ps {
 		if !serves || !plan.Liar(p) {
@@ -80,7 +80,7 @@ func (r *rescuer) unmask(now time.Time) {
 		if a := listenAddr(pc); a != "" {
 			r.t.peers.shun(a, now.Add(liarAway))
 		}
-		r.t.c.log.Warn("dropped a peer that lies", "peer", pc.RemoteAddr, "client", pc.PeerClientName.Load())
+		r.t.c.log.Warn("dropped a peer that lies", "peer", pc.RemoteAddr, "client", pc.PeerClientName.Load(), "judged", p)
 		pc.Close()
 	}
 }
@@ -104,11 +104,22 @@ func (r *rescuer) free(now time.Time, held []int) {
 // (-1: none).
 func (r *rescuer) judge(now time.Time, conns []*torrent.PeerConn, piece int) []plan.Peer {
 	ps := make([]plan.Peer, len(conns))
+	// What the library knows first, without the book's lock: the library
+	// takes its client lock, which its callbacks hold while they wait for
+	// the book's.
+	for i, pc := range conns {
+		st := pc.Stats()
+		ps[i] = plan.Peer{
+			HasPiece:   piece >= 0 && pc.PeerPieces().Contains(uint32(piece)),
+			BadPieces:  st.PiecesDirtiedBad.Int64(),
+			GoodPieces: st.PiecesDirtiedGood.Int64(),
+		}
+	}
 	b := &r.t.peers
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	for i, pc := range conns {
-		p := plan.Peer{HasPiece: piece >= 0 && pc.PeerPieces().Contains(uint32(piece))}
+		p := ps[i]
 		if rec := b.peers[&pc.Peer]; rec != nil {
 			p.Pending = rec.pending[piece]
 			for _, n := range rec.pending {
@@ -126,6 +137,9 @@ func (r *rescuer) judge(now time.Time, conns []*torrent.PeerConn, piece int) []p
 			}
 			p.Rejected = rec.rejected
 			p.Asked = rec.asked
+			if rec.asked > 0 {
+				p.AskedFor = now.Sub(rec.firstAsk)
+			}
 			for _, at := range rec.chokes {
 				if now.Sub(at) < plan.FlapWindow {
 					p.Chokes++

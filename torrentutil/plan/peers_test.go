@@ -90,8 +90,8 @@ func TestLiar(t *testing.T) {
 		p    Peer
 		want bool
 	}{
-		{"asked, connected 5 s, not one chunk", Peer{Asked: 40, Age: 5 * sec}, true},
-		{"asked, not one chunk yet, but new", Peer{Asked: 40, Age: 4 * sec}, false},
+		{"asked 5 s ago, not one chunk", Peer{Asked: 40, AskedFor: 5 * sec, Age: 5 * sec}, true},
+		{"connected long ago, asked lately, not one chunk yet", Peer{Asked: 40, AskedFor: 4 * sec, Age: time.Minute}, false},
 		{"slow but delivers", Peer{Asked: 400, Delivered: 3, Age: time.Minute, Idle: 4 * sec}, false},
 		{"never asked: nothing to hold against it", Peer{Age: time.Minute}, false},
 		{"rejects while unchoking", Peer{Rejected: 8, Asked: 8, Delivered: 100, Age: time.Minute}, true},
@@ -99,6 +99,9 @@ func TestLiar(t *testing.T) {
 		{"rejects, then chokes: an honest choke", Peer{Rejected: 8, Choking: true, Delivered: 100, Age: time.Minute}, false},
 		{"choked three times within the window", Peer{Chokes: 3, Delivered: 100, Age: time.Minute}, true},
 		{"a rechoke round's choke", Peer{Chokes: 1, Delivered: 100, Age: time.Minute}, false},
+		{"every piece it sent failed", Peer{BadPieces: 2, Delivered: 30, Asked: 30, Age: 3 * sec}, true},
+		{"shared a failed piece with a liar, passed others", Peer{BadPieces: 2, GoodPieces: 5, Delivered: 100, Asked: 100, Age: 3 * sec}, false},
+		{"one failed piece", Peer{BadPieces: 1, Delivered: 16, Asked: 16, Age: 3 * sec}, false},
 	}
 	for _, tc := range tests {
 		if got := Liar(tc.p); got != tc.want {
