@@ -202,11 +202,15 @@ func Liar(p Peer) bool {
 		return true
 	case p.Rejected >= refusals && !p.Choking:
 		return true
-	case p.BadPieces >= badPieces && p.GoodPieces == 0:
+	case Worthless(p):
 		return true
 	}
 	return p.Chokes >= flaps
 }
+
+// Worthless reports whether every piece the peer sent data of failed its
+// check, badPieces of them at least.
+func Worthless(p Peer) bool { return p.BadPieces >= badPieces && p.GoodPieces == 0 }
 
 // Redial is how long to wait before dialling a peer again after attempts
 // failed or dropped connections in a row: one second, doubling to a
