@@ -46,8 +46,8 @@ type film struct {
 }
 
 // newFilm seeds the film from n honest seeders, each carrying share of
-// the bitrate, and a liar telling lie unless lie < 0; the leecher knows
-// them all as trusted peers (--peer, x.pe), the liar too.
+// the bitrate, and with withLiar a liar telling lie on liarHost; the
+// leecher knows them all as trusted peers (--peer, x.pe), the liar too.
 func newFilm(tb testing.TB, n int, share float64, lie torrenttest.Lie, withLiar bool) *film {
 	tb.Helper()
 	data := torrenttest.Pattern(int(filmBitrate * filmLen / time.Second))
@@ -199,7 +199,8 @@ func (fm *film) midway() bool { return fm.pos.Load() >= int64(len(fm.data))/2 }
 
 // outage closes every seeder once the player is midway, waits for gap (a
 // read blocks, then the rest of gap), and starts new seeders with the same
-// data on the same ports. It returns the time from their return to the
+// data on the same ports. It runs beside the player, in a goroutine that
+// its caller waits for. It returns the time from their return to the
 // leecher's first new bytes, or 0 if the player ended first.
 func (fm *film) outage(tb testing.TB, gap time.Duration) time.Duration {
 	if !fm.until(fm.midway) {
