@@ -53,6 +53,9 @@ type dialState struct {
 	// names it. banned: the library banned its IP for bad data: it is
 	// never dialled again either.
 	liar, banned bool
+	// mute: rescue drops in a row of connections that delivered nothing
+	// (see strike).
+	mute int
 }
 
 // peerBook is a torrent's peer book. The callbacks run with the client lock
@@ -234,6 +237,26 @@ func (b *peerBook) shun(addr string, until time.Time) {
 	}
 	d.liar, d.trusted = true, false
 	d.next, d.parked = until, until
+}
+
+// strike records a rescue drop of addr's connection, which delivered
+// delivered chunks, and returns the drops in a row of connections that
+// delivered nothing. A peer that takes requests and never answers is
+// dropped by the rescue within seconds of each connection, too soon for
+// plan.Liar's mute rule; two such connections in a row make it a liar.
+func (b *peerBook) strike(addr string, delivered int64) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	d := b.dials[addr]
+	if d == nil {
+		return 0
+	}
+	if delivered > 0 {
+		d.mute = 0
+	} else {
+		d.mute++
+	}
+	return d.mute
 }
 
 // shunHosts marks every address on the given IPs as banned: the library

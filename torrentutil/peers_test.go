@@ -100,7 +100,7 @@ func TestRescueDropDialsListenPort(t *testing.T) {
 		t.Fatalf("listen address %q, want the announced %q", got, addr)
 	}
 	at := time.Now()
-	(&rescuer{t: tt}).drop(at, conns[0], rejoinAfter)
+	(&rescuer{t: tt}).drop(at, conns[0], rejoinAfter, true)
 	if !liar.Wait(deadline(t), (*RawPeer).Closed) {
 		t.Fatal("the dropped connection stayed open")
 	}
@@ -252,5 +252,25 @@ func TestPeerBookRedialWhileWaiting(t *testing.T) {
 	got = b.due(next.Add(time.Millisecond), nil, false)
 	if len(got) != 2 {
 		t.Fatalf("after the wake due = %v, want both unparked addresses", got)
+	}
+}
+
+// Two rescue drops in a row of connections that delivered nothing make a
+// strike-out; a connection that delivered starts the count again.
+func TestPeerBookStrikes(t *testing.T) {
+	var b peerBook
+	b.know(true, "10.0.0.1:1")
+	if got := b.strike("10.0.0.1:1", 0); got != 1 {
+		t.Fatalf("first mute drop: %d strikes, want 1", got)
+	}
+	if got := b.strike("10.0.0.1:1", 3); got != 0 {
+		t.Fatalf("a drop after delivering: %d strikes, want 0", got)
+	}
+	b.strike("10.0.0.1:1", 0)
+	if got := b.strike("10.0.0.1:1", 0); got != muteStrikes {
+		t.Fatalf("two mute drops in a row: %d strikes, want %d", got, muteStrikes)
+	}
+	if got := b.strike("10.0.0.9:1", 0); got != 0 {
+		t.Fatalf("an unknown address: %d strikes, want 0", got)
 	}
 }

@@ -26,6 +26,9 @@ const (
 	// liarAway: a liar (plan.Liar) is dialled again, untrusted, after this
 	// at the earliest: a seeder whose disk woke late may be one once.
 	liarAway = time.Minute
+	// muteStrikes: a peer whose connections the rescue dropped this many
+	// times in a row, none of them having delivered a chunk, is a liar.
+	muteStrikes = 2
 	// redialEvery spaces the looks for known peers to dial again.
 	redialEvery = 500 * time.Millisecond
 )
@@ -94,7 +97,7 @@ func (r *rescuer) free(now time.Time, held []int) {
 			if asleep {
 				rejoin = 0 // nothing wrong with the peer: only our side slept
 			}
-			r.drop(now, conns[i], rejoin)
+			r.drop(now, conns[i], rejoin, !asleep)
 			return
 		}
 	}
@@ -153,12 +156,27 @@ func (r *rescuer) judge(now time.Time, conns []*torrent.PeerConn, piece int) []p
 
 // drop closes pc, whose requests go back to the other peers, and dials it
 // again after rejoin at its listen port, trusted as it was.
-func (r *rescuer) drop(now time.Time, pc *torrent.PeerConn, rejoin time.Duration) {
+func (r *rescuer) drop(now time.Time, pc *torrent.PeerConn, rejoin time.Duration, late bool) {
 	r.last = now
 	r.drops++
 	a := listenAddr(pc)
 	if a != "" {
 		r.t.peers.know(false, a) // keeps a trust it had
+	}
+	if late && a != "" {
+		b := &r.t.peers
+		b.mu.Lock()
+		var delivered int64
+		if rec := b.peers[&pc.Peer]; rec != nil {
+			delivered = rec.chunks
+		}
+		b.mu.Unlock()
+		if b.strike(a, delivered) >= muteStrikes {
+			r.t.c.log.Warn("dropped a peer that never delivers; not trusted again", "peer", pc.RemoteAddr, "client", pc.PeerClientName.Load())
+			pc.Close()
+			b.shun(a, now.Add(liarAway))
+			return
+		}
 	}
 	r.t.c.log.Warn("dropped a peer that held a piece up", "peer", pc.RemoteAddr, "client", pc.PeerClientName.Load(), "rejoin", rejoin)
 	pc.Close()
