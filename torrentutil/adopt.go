@@ -51,8 +51,15 @@ func (t *Torrent) stopCheck() {
 	<-t.check.done
 }
 
-// setWanted tells the check what the scheduler asks for.
+// setWanted tells the check what the scheduler asks for, while it runs:
+// the scheduler calls it at every step, and most torrents have nothing to
+// check.
 func (t *Torrent) setWanted(want map[int]torrent.PiecePriority) {
+	select {
+	case <-t.check.done:
+		return
+	default:
+	}
 	w := slices.SortedFunc(maps.Keys(want), func(a, b int) int {
 		return cmp.Or(cmp.Compare(want[b], want[a]), cmp.Compare(a, b))
 	})
