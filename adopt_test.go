@@ -40,8 +40,8 @@ func progressUntil(sc *bufio.Scanner, done func(downloaded int64) bool) int64 {
 	return -1
 }
 
-// startJSON starts cmd with its stdout on a scanner and its stderr kept.
-func startJSON(t *testing.T, cmd *exec.Cmd) (*bufio.Scanner, *bytes.Buffer) {
+// startOutput starts cmd with its stdout on a scanner and its stderr kept.
+func startOutput(t *testing.T, cmd *exec.Cmd) (*bufio.Scanner, *bytes.Buffer) {
 	t.Helper()
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -85,7 +85,7 @@ func TestBinaryCrashRestart(t *testing.T) {
 	args := []string{"--no-player", "--json", "--buffer", "100%", "--download-rate", rate, "--data-dir", dataDir, "--peer", s.Addr(), tf}
 
 	first := btstreamCmd(t, t.TempDir(), args...)
-	sc, stderr := startJSON(t, first)
+	sc, stderr := startOutput(t, first)
 	at := progressUntil(sc, func(n int64) bool { return n >= size/2 })
 	first.Process.Kill() // SIGKILL: no cleanup at all
 	first.Wait()
@@ -95,7 +95,7 @@ func TestBinaryCrashRestart(t *testing.T) {
 	sent := s.Uploaded()
 
 	second := btstreamCmd(t, t.TempDir(), args...)
-	sc, stderr = startJSON(t, second)
+	sc, stderr = startOutput(t, second)
 	done := progressUntil(sc, func(n int64) bool { return n == size })
 	second.Process.Kill()
 	second.Wait()
@@ -128,7 +128,7 @@ func TestBinaryAdoptsCompleteFile(t *testing.T) {
 	torrenttest.WriteFile(t, dataDir, "movie.mkv", data) // "another program"
 	// --buffer 100%: ready means every piece is in, here checked.
 	cmd := btstreamCmd(t, t.TempDir(), "--no-player", "--json", "--buffer", "100%", "--data-dir", dataDir, s.Magnet())
-	sc, stderr := startJSON(t, cmd)
+	sc, stderr := startOutput(t, cmd)
 	defer func() {
 		cmd.Process.Signal(syscall.SIGINT)
 		cmd.Wait()

@@ -28,13 +28,28 @@ func scriptPlayer(t *testing.T, name, body string) string {
 	return path
 }
 
+// recordingMpv is a player named like mpv that writes its arguments,
+// NUL-terminated, to a file. It returns the player, the environment entry
+// its command needs, and a function that reads the arguments back (an
+// error when the player never ran).
+func recordingMpv(t *testing.T) (player, env string, args func() ([]string, error)) {
+	t.Helper()
+	argv := filepath.Join(t.TempDir(), "argv")
+	player = scriptPlayer(t, "recording-mpv", `for a in "$@"; do printf '%s\0' "$a"; done > "$ARGV_FILE"`)
+	return player, "ARGV_FILE=" + argv, func() ([]string, error) {
+		b, err := os.ReadFile(argv)
+		if err != nil {
+			return nil, err
+		}
+		return strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00"), nil
+	}
+}
+
 // Each --player-arg and --subtitles value reaches the player as one
 // argument, commas and spaces included.
 func TestBinaryPlayerArgsVerbatim(t *testing.T) {
 	s := seed(t, "movie.mkv", torrenttest.Pattern(256<<10))
-	argv := filepath.Join(t.TempDir(), "argv")
-	// The recording player: its arguments, NUL-terminated, in a file.
-	mpv := scriptPlayer(t, "recording-mpv", `for a in "$@"; do printf '%s\0' "$a"; done > "$ARGV_FILE"`)
+	mpv, env, args := recordingMpv(t)
 	sub := filepath.Join(t.TempDir(), "Movie, The.srt")
 	if err := os.WriteFile(sub, []byte("1\n00:00:00,000 --> 00:00:01,000\nhi\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -42,18 +57,17 @@ func TestBinaryPlayerArgsVerbatim(t *testing.T) {
 	tmp := t.TempDir()
 	cmd := btstreamCmd(t, tmp, "--player", mpv, "--player-arg=--slang=en,eng", "--player-arg", "--title=a, b",
 		"--subtitles", sub, s.Magnet())
-	cmd.Env = append(cmd.Env, "ARGV_FILE="+argv)
+	cmd.Env = append(cmd.Env, env)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	guard(t, cmd)
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("%v: %s", err, stderr.String())
 	}
-	b, err := os.ReadFile(argv)
+	got, err := args()
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
 	// mpv's dialect: --input-terminal=no, the title, the subtitles, the
 	// user's arguments, "--", the URL.
 	if len(got) < 4 {

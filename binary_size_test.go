@@ -15,8 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/anacrolix/torrent/bencode"
-
 	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
@@ -108,10 +106,7 @@ func newBigTorrent(tb testing.TB, i int) *bigTorrent {
 	mi := torrenttest.WriteSparse(tb, dir, s)
 	bt.seeder = torrenttest.NewSeeder(tb, filepath.Join(dir, spec.name), spec.pieceLen,
 		torrenttest.SeederOptions{MetaInfo: mi, Storage: torrenttest.KnownPieces(real)})
-	bt.file = filepath.Join(tb.TempDir(), spec.name+".torrent")
-	if err := os.WriteFile(bt.file, bencode.MustMarshal(mi), 0o644); err != nil {
-		tb.Fatal(err)
-	}
+	bt.file = writeTorrent(tb, tb.TempDir(), spec.name+".torrent", mi)
 	return bt
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/anacrolix/torrent/bencode"
+	"github.com/anacrolix/torrent/metainfo"
 
 	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
@@ -28,25 +29,20 @@ func TestBinaryMissingSubtitleSkipped(t *testing.T) {
 	}
 	s := torrenttest.NewSeeder(t, dir, 64<<10, torrenttest.SeederOptions{MetaInfo: mi})
 	tmp := t.TempDir()
-	tf := filepath.Join(tmp, "film.torrent")
-	if err := os.WriteFile(tf, bencode.MustMarshal(mi), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	argv := filepath.Join(t.TempDir(), "argv")
-	mpv := scriptPlayer(t, "recording-mpv", `for a in "$@"; do printf '%s\0' "$a"; done > "$ARGV_FILE"`)
+	tf := writeTorrent(t, tmp, "film.torrent", mi)
+	mpv, env, args := recordingMpv(t)
 	cmd := btstreamCmd(t, tmp, "--json", "--player", mpv, "--peer", s.Addr(), tf)
-	cmd.Env = append(cmd.Env, "ARGV_FILE="+argv)
+	cmd.Env = append(cmd.Env, env)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	guard(t, cmd)
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("%v: %s", err, stderr.String())
 	}
-	b, err := os.ReadFile(argv)
+	got, err := args()
 	if err != nil {
 		t.Fatalf("the player did not start: %v; stderr: %s", err, stderr.String())
 	}
-	got := strings.Split(strings.TrimSuffix(string(b), "\x00"), "\x00")
 	for _, a := range got {
 		if strings.HasPrefix(a, "--sub-file=") {
 			t.Errorf("the missing subtitle reached the player: %q", a)
@@ -86,23 +82,19 @@ func TestBinaryMissingEndSkipped(t *testing.T) {
 	s := torrenttest.NewSeeder(t, filepath.Join(dir, "movie.mkv"), pieceLen,
 		torrenttest.SeederOptions{MetaInfo: mi, Storage: torrenttest.KnownPieces(real)})
 	tmp := t.TempDir()
-	tf := filepath.Join(tmp, "movie.torrent")
-	if err := os.WriteFile(tf, bencode.MustMarshal(mi), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	argv := filepath.Join(t.TempDir(), "argv")
-	mpv := scriptPlayer(t, "recording-mpv", `for a in "$@"; do printf '%s\0' "$a"; done > "$ARGV_FILE"`)
+	tf := writeTorrent(t, tmp, "movie.torrent", mi)
+	mpv, env, args := recordingMpv(t)
 	// An explicit --buffer: no early start, which could otherwise skip
 	// the wait by trusting the rate to bring the end in time.
 	cmd := btstreamCmd(t, tmp, "--json", "--buffer", "64KiB", "--player", mpv, "--peer", s.Addr(), tf)
-	cmd.Env = append(cmd.Env, "ARGV_FILE="+argv)
+	cmd.Env = append(cmd.Env, env)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	guard(t, cmd)
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("%v: %s", err, stderr.String())
 	}
-	if _, err := os.Stat(argv); err != nil {
+	if _, err := args(); err != nil {
 		t.Fatalf("the player did not start: %v; stderr: %s", err, stderr.String())
 	}
 	if want := "the end of movie.mkv has not arrived"; !strings.Contains(stderr.String(), want) {
@@ -112,4 +104,15 @@ func TestBinaryMissingEndSkipped(t *testing.T) {
 		t.Errorf("no index_skipped event:\n%s", stdout.String())
 	}
 	noLeftovers(t, tmp)
+}
+
+// writeTorrent writes mi as the .torrent file name in dir and returns its
+// path.
+func writeTorrent(t testing.TB, dir, name string, mi *metainfo.MetaInfo) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, bencode.MustMarshal(mi), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -189,19 +189,9 @@ func TestBinaryLANURLs(t *testing.T) {
 
 	// --no-player on 0.0.0.0: one line per IPv4 address, the warning kept.
 	cmd := btstreamCmd(t, t.TempDir(), "--no-player", "--addr", "0.0.0.0:0", "--peer", s.Addr(), s.Magnet())
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	guard(t, cmd)
-	run := &serving{cmd: cmd, stderr: &stderr}
+	sc, stderr := startOutput(t, cmd)
+	run := &serving{cmd: cmd, stderr: stderr}
 	t.Cleanup(run.stop)
-	sc := bufio.NewScanner(out)
 	var hosts []string
 	for len(hosts) < len(v4) && sc.Scan() {
 		u, err := url.Parse(sc.Text())
@@ -211,13 +201,16 @@ func TestBinaryLANURLs(t *testing.T) {
 		hosts = append(hosts, u.Hostname())
 		fetch(t, sc.Text(), data)
 	}
-	go io.Copy(io.Discard, out)
+	go func() {
+		for sc.Scan() {
+		}
+	}()
 	run.stop()
 	if !slices.Equal(hosts, v4) {
-		t.Errorf("stdout's URLs are on %v, want %v; stderr: %s", hosts, v4, &stderr)
+		t.Errorf("stdout's URLs are on %v, want %v; stderr: %s", hosts, v4, stderr)
 	}
 	if !strings.Contains(stderr.String(), "anyone who can reach that address can read the stream") {
-		t.Errorf("stderr %q lacks the warning", &stderr)
+		t.Errorf("stderr %q lacks the warning", stderr)
 	}
 
 	// With a player, which plays the local URL, stderr says the LAN ones.

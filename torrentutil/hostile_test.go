@@ -140,19 +140,21 @@ func (fm *film) trusted(addr string) bool {
 // banned reports whether the library banned the liar's IP.
 func (fm *film) banned() bool { return slices.Contains(fm.c.cl.BadPeerIPs(), liarHost) }
 
+// lies are the liars of TestHostilePeer and BenchmarkHostile.
+var lies = []struct {
+	name string
+	lie  torrenttest.Lie
+}{
+	{"silent", torrenttest.Silent},
+	{"corrupt", torrenttest.Corrupt},
+	{"flap", torrenttest.Flap},
+	{"reject", torrenttest.Reject},
+}
+
 // Each liar beside two honest seeders: the film is read to its end, byte
 // for byte; the liar was dropped or banned, and is no longer trusted.
 func TestHostilePeer(t *testing.T) {
-	tests := []struct {
-		name string
-		lie  torrenttest.Lie
-	}{
-		{"silent", torrenttest.Silent},
-		{"corrupt", torrenttest.Corrupt},
-		{"flap", torrenttest.Flap},
-		{"reject", torrenttest.Reject},
-	}
-	for _, tc := range tests {
+	for _, tc := range lies {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			fm := newFilm(t, 2, 0.75, tc.lie, true)
@@ -266,15 +268,6 @@ func TestSeederLeaves(t *testing.T) {
 // from the seeders' return to the first new bytes (back-s).
 func BenchmarkHostile(b *testing.B) {
 	const outageGap = 10 * time.Second
-	liars := []struct {
-		name string
-		lie  torrenttest.Lie
-	}{
-		{"silent", torrenttest.Silent},
-		{"corrupt", torrenttest.Corrupt},
-		{"flap", torrenttest.Flap},
-		{"reject", torrenttest.Reject},
-	}
 	// run plays the film of newFm b.N times, with during beside the player;
 	// back: during measures the return.
 	run := func(b *testing.B, newFm func() *film, during func(*film) time.Duration, back bool) {
@@ -299,7 +292,7 @@ func BenchmarkHostile(b *testing.B) {
 		}
 		b.ReportMetric(0, "ns/op")
 	}
-	for _, l := range liars {
+	for _, l := range lies {
 		b.Run(l.name, func(b *testing.B) {
 			run(b, func() *film { return newFilm(b, 2, 0.75, l.lie, true) }, nil, false)
 		})
