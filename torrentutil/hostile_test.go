@@ -41,7 +41,7 @@ type film struct {
 	liar    *torrenttest.RawListener // nil without one
 	pos     atomic.Int64             // the player's read position
 	blocked atomic.Bool              // the player waits in a read
-	ended   chan struct{}            // the player read the last byte
+	ended   chan struct{}            // the player stopped: it read the last byte, or failed
 	longest time.Duration            // the longest blocked read
 }
 
@@ -82,6 +82,9 @@ func (fm *film) play(tb testing.TB, ctx context.Context, verified bool) []byte {
 	tb.Helper()
 	rule := StartRule{Want: filmBitrate, NoIndex: true}
 	fm.f.Prioritize(rule)
+	// Whatever ends the play, what waits beside it (until) stops waiting:
+	// a failed read must fail the test, not leave it hanging.
+	defer close(fm.ended)
 	sctx, stop := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -119,7 +122,6 @@ func (fm *film) play(tb testing.TB, ctx context.Context, verified bool) []byte {
 		got = append(got, buf[:n]...)
 		fm.pos.Store(int64(len(got)))
 		if err == io.EOF {
-			close(fm.ended)
 			return got
 		}
 		if err != nil {
