@@ -37,7 +37,7 @@ func TestSeekIndexErrors(t *testing.T) {
 		want error
 	}{
 		{"mpeg-ts", mp4, Layout{Container: "mpeg-ts"}, nil, ErrNoSeekIndex},
-		{"avi: idx1 not read", mp4, Layout{Container: "avi", IndexOff: 10, IndexEnd: 20, OpenNeedsIndex: true}, nil, ErrNoSeekIndex},
+		{"avi layout on bytes that are no avi", mp4, Layout{Container: "avi", IndexOff: 10, IndexEnd: 20, OpenNeedsIndex: true}, nil, ErrNoSeekIndex},
 		{"matroska without cues", mkv, Layout{Container: "matroska"}, nil, ErrNoSeekIndex},
 		{"index past the end", mp4, Layout{Container: "mp4", IndexOff: 10, IndexEnd: whole(mp4) + 1}, nil, ErrNoSeekIndex},
 		{"mp4 index not fetched", mp4, mp4Layout, func(f []byte, l Layout) *onlyRanges {
@@ -106,7 +106,8 @@ func FuzzSeekIndex(f *testing.F) {
 	wide.co64, wide.stz2, wide.v1 = true, true, true
 	wideMP4, _ := fakeMP4([]fakeTrack{wide}, false)
 	mkv, _ := fakeMKV(1e5, 2, 1, []int{10, 20, 30}, []fakeCue{{0, [][2]int{{2, 0}}}, {100, [][2]int{{1, 1}, {2, 2}}}})
-	for _, seed := range [][]byte{mp4, wideMP4, mkv} {
+	avi, _ := fakeAVI(false, 5)
+	for _, seed := range [][]byte{mp4, wideMP4, mkv, avi} {
 		f.Add(seed, uint16(0))
 	}
 	f.Fuzz(func(t *testing.T, file []byte, indexOff uint16) {
@@ -114,6 +115,7 @@ func FuzzSeekIndex(f *testing.F) {
 		layouts := []Layout{
 			{Container: "mp4", IndexOff: min(int64(indexOff), size), IndexEnd: size},
 			{Container: "matroska", IndexOff: min(int64(indexOff), size), IndexEnd: size},
+			{Container: "avi", IndexOff: min(int64(indexOff), size), IndexEnd: size},
 		}
 		if l, err := Locate(file[:min(size, LocateMax)], size); err == nil {
 			layouts = append(layouts, l)

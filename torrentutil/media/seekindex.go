@@ -11,9 +11,9 @@ import (
 )
 
 // ErrNoSeekIndex means the container has no index that maps play times to
-// bytes, or one this package does not read (MPEG-TS and -PS have none; an
-// AVI's idx1 is not read; a fragmented MP4's index is read only from an
-// mfra inside the index span), or one too damaged to use: asking again will
+// bytes, or one this package does not read (MPEG-TS and -PS have none; a
+// fragmented MP4's index is read only from an mfra inside the index span,
+// an AVI's only from idx1), or one too damaged to use: asking again will
 // not help. The caller falls back to the bitrate.
 var ErrNoSeekIndex = errors.New("no seek index in container")
 
@@ -34,8 +34,8 @@ type seekPoint struct {
 }
 
 // SeekIndex maps play times to byte offsets of a film, from its container
-// index: the key frames (MP4 sync samples, Matroska cue points) of its
-// first video track. It holds 16 bytes a point, at most 1<<20 points. The
+// index: the key frames (MP4 sync samples, Matroska cue points, AVI idx1
+// key frames) of its first video track. It holds 16 bytes a point, at most 1<<20 points. The
 // zero value and nil are empty indexes: every time maps to offset 0.
 type SeekIndex struct {
 	// points increase strictly in both t and off.
@@ -44,12 +44,14 @@ type SeekIndex struct {
 
 // ReadSeekIndex reads the index of the film of size bytes whose layout is
 // l (from Locate). It reads only two ranges of r, since nothing else may
-// have arrived yet: l's index span (an MP4's moov, a Matroska file's Cues),
-// at most 64 MiB, in one call; and, for Matroska only, the file's first
-// min(size, LocateMax) bytes (64 KiB: the most Locate reads), for the
-// Segment's start, the Info's TimestampScale and the Tracks that say which
-// track is video. An Info or Tracks beyond those bytes is not read: the
-// scale is then the default 1 ms and cue points of every track count.
+// have arrived yet: l's index span (an MP4's moov, a Matroska file's Cues,
+// an AVI's idx1), at most 64 MiB, in one call; and, for Matroska and AVI,
+// the file's first min(size, LocateMax) bytes (64 KiB: the most Locate
+// reads): for Matroska the Segment's start, the Info's TimestampScale and
+// the Tracks that say which track is video (an Info or Tracks beyond those
+// bytes is not read: the scale is then the default 1 ms and cue points of
+// every track count); for AVI the video stream's header and the movi
+// list's start.
 //
 // An error from r is returned wrapped, so that the caller can recognise its
 // own "not fetched yet" and try again later. Every other failure wraps
@@ -67,24 +69,27 @@ func ReadSeekIndex(r io.ReaderAt, l Layout, size int64) (*SeekIndex, error) {
 		return nil, fmt.Errorf("%w: index span [%d, %d) in a file of %d bytes", ErrNoSeekIndex, l.IndexOff, l.IndexEnd, size)
 	}
 	var head []byte
-	if l.Container == "matroska" {
+	if l.Container == "matroska" || l.Container == "avi" {
 		head = make([]byte, min(size, LocateMax))
 		if err := readFull(r, head, 0); err != nil {
-			return nil, fmt.Errorf("read matroska head: %w", err)
+			return nil, fmt.Errorf("read %s head: %w", l.Container, err)
 		}
 	}
 	var points []seekPoint
 	var err error
 	switch l.Container {
-	case "mp4", "matroska":
+	case "mp4", "matroska", "avi":
 		span := make([]byte, l.IndexEnd-l.IndexOff)
 		if err := readFull(r, span, l.IndexOff); err != nil {
 			return nil, fmt.Errorf("read %s index: %w", l.Container, err)
 		}
-		if l.Container == "mp4" {
+		switch l.Container {
+		case "mp4":
 			points, err = mp4SeekPoints(span, size)
-		} else {
+		case "matroska":
 			points, err = mkvSeekPoints(head, span, size)
+		default:
+			points, err = aviSeekPoints(head, span, l.IndexOff, size)
 		}
 	default:
 		return nil, fmt.Errorf("%w: %q index not read", ErrNoSeekIndex, l.Container)

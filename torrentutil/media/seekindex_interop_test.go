@@ -55,6 +55,9 @@ type keyFrame struct {
 //     what the Cues give (CueClusterPosition) and where mpv and libavformat
 //     begin to read when they seek there. (ffmpeg starts a Cluster at each
 //     key frame here; key frames that share one map to its start.)
+//   - AVI (MPEG-4 Part 2 without B-frames, whose times ffprobe knows):
+//     exactly the key frame's chunk header, 8 bytes before the data that
+//     ffprobe reports as its position.
 func TestInteropSeekIndexFFmpeg(t *testing.T) {
 	requireTools(t, "ffmpeg", "ffprobe")
 	t.Parallel()
@@ -62,6 +65,7 @@ func TestInteropSeekIndexFFmpeg(t *testing.T) {
 	src := []string{"-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=20",
 		"-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=20", "-map", "0:v", "-map", "1:a", "-threads", "1"}
 	h264 := []string{"-c:v", "libx264", "-preset", "ultrafast", "-bf", "2", "-g", "25", "-keyint_min", "25", "-pix_fmt", "yuv420p", "-c:a", "aac"}
+	mpeg4 := []string{"-c:v", "mpeg4", "-bf", "0", "-g", "25", "-keyint_min", "25", "-c:a", "ac3"}
 	vp8 := []string{"-c:v", "libvpx", "-deadline", "realtime", "-g", "25", "-keyint_min", "25", "-b:v", "500k", "-c:a", "libopus"}
 	tests := []struct {
 		name  string
@@ -73,6 +77,7 @@ func TestInteropSeekIndexFFmpeg(t *testing.T) {
 		{"cues-last.mkv", h264, false},
 		{"cues-first.mkv", append(h264, "-reserve_index_space", "50000"), false},
 		{"video.webm", vp8, false},
+		{"video.avi", mpeg4, false},
 		{"fragmented.mp4", append(h264, "-movflags", "frag_keyframe+empty_moov"), true},
 	}
 	for _, tc := range tests {
@@ -109,7 +114,10 @@ func TestInteropSeekIndexFFmpeg(t *testing.T) {
 			}
 			// want maps a key frame to the offset Offset must return.
 			want := func(k keyFrame) int64 { return k.pos }
-			if l.Container == "matroska" {
+			switch l.Container {
+			case "avi":
+				want = func(k keyFrame) int64 { return k.pos - 8 }
+			case "matroska":
 				clusters := clusterStarts(t, file)
 				want = func(k keyFrame) int64 {
 					var c int64 = -1

@@ -201,7 +201,7 @@ func fakeMKV(scale uint64, video, audio uint64, clusters []int, cues []fakeCue) 
 }
 
 func TestSeekIndexMatroska(t *testing.T) {
-	clusters := []int{3000, 2500, 4000, 100, 3500}
+	clusters := []int{30000, 25000, 40000, 100, 35000} // past LocateMax: only the head and the Cues are read
 	// Video is track 2 and audio 1: audio points sit in other clusters,
 	// one point has both, and clusters 2 holds two video key frames.
 	cues := []fakeCue{
