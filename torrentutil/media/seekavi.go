@@ -9,8 +9,14 @@ import (
 // aviKeyFrame is the AVIIF_KEYFRAME flag of an idx1 entry.
 const aviKeyFrame = 0x10
 
+// aviSlack is how much may follow an AVI's first RIFF: more is an OpenDML
+// file's next RIFF (AVIX), whose frames idx1 does not list, so that its
+// key frames would all map to the last one idx1 lists.
+const aviSlack = 64 << 10
+
 // aviHead is what the seek index needs from an AVI's first bytes.
 type aviHead struct {
+	riffEnd      int64  // where the first RIFF ends
 	movi         int64  // the file offset of the movi list's "movi" tag: idx1 offsets count from here
 	stream       string // the video stream's chunk prefix: "00" for the first stream
 	scale, rate  uint64 // a frame lasts scale/rate seconds
@@ -38,6 +44,7 @@ func aviReadHead(head []byte) (aviHead, error) {
 	if len(head) < 12 || string(head[:4]) != "RIFF" || string(head[8:12]) != "AVI " {
 		return h, fmt.Errorf("%w: not an avi", ErrNoSeekIndex)
 	}
+	h.riffEnd = 8 + int64(binary.LittleEndian.Uint32(head[4:]))
 	aviChunks(head[12:], 12, func(id string, off int64, body []byte) bool {
 		if id != "LIST" || len(body) < 4 {
 			return true
@@ -85,6 +92,9 @@ func aviSeekPoints(head, span []byte, base, size int64) ([]seekPoint, error) {
 	h, err := aviReadHead(head)
 	if err != nil {
 		return nil, err
+	}
+	if h.riffEnd < size-aviSlack {
+		return nil, fmt.Errorf("%w: avi of several RIFFs (OpenDML): its idx1 covers the first", ErrNoSeekIndex)
 	}
 	var idx1 []byte
 	aviChunks(span, base, func(id string, _ int64, body []byte) bool {

@@ -28,6 +28,10 @@ func TestSeekIndexErrors(t *testing.T) {
 	notCues := bytes.Clone(mkv)
 	copy(notCues[mkvLayout.IndexOff:], []byte{0x1F, 0x43, 0xB6, 0x75})
 	whole := func(f []byte) int64 { return int64(len(f)) }
+	avi, _ := fakeAVI(false, 10)
+	aviLayout, _ := Locate(avi[:1024], int64(len(avi)))
+	// An OpenDML file: a second RIFF, not listed in the first one's idx1.
+	avix := cat(avi, riffChunk("RIFF", cat([]byte("AVIXLIST"), make([]byte, 100<<10))))
 
 	tests := []struct {
 		name string
@@ -38,6 +42,10 @@ func TestSeekIndexErrors(t *testing.T) {
 	}{
 		{"mpeg-ts", mp4, Layout{Container: "mpeg-ts"}, nil, ErrNoSeekIndex},
 		{"avi layout on bytes that are no avi", mp4, Layout{Container: "avi", IndexOff: 10, IndexEnd: 20, OpenNeedsIndex: true}, nil, ErrNoSeekIndex},
+		{"avi of two RIFFs", avix, aviLayout, nil, ErrNoSeekIndex},
+		{"avi head not fetched", avi, aviLayout, func(f []byte, l Layout) *onlyRanges {
+			return &onlyRanges{bytes.NewReader(f), [][2]int64{{l.IndexOff, l.IndexEnd}}}
+		}, errNotFetched},
 		{"matroska without cues", mkv, Layout{Container: "matroska"}, nil, ErrNoSeekIndex},
 		{"index past the end", mp4, Layout{Container: "mp4", IndexOff: 10, IndexEnd: whole(mp4) + 1}, nil, ErrNoSeekIndex},
 		{"mp4 index not fetched", mp4, mp4Layout, func(f []byte, l Layout) *onlyRanges {

@@ -162,25 +162,26 @@ func mp4SyncPoints(stbl []byte, tl mp4Timeline, size int64) ([]seekPoint, error)
 	_, offsets, _, ok4 := mp4Table(co, width)
 	sizes, ok5 := readMP4Sizes(stbl)
 	stssBox := mp4Path(stbl, "stss")
-	_, stss, nSync, ok6 := mp4Table(stssBox, 4)
+	_, stss, listed, ok6 := mp4Table(stssBox, 4)
 	if stbl == nil || !ok1 || !ok3 || !ok4 || !ok5 || (stssBox != nil && !ok6) || (cttsBox != nil && !ok2) {
 		return nil, fmt.Errorf("%w: malformed mp4 sample table", ErrNoSeekIndex)
 	}
+	nSync := uint64(listed)
 	if stssBox == nil {
-		nSync = int(min(sizes.count, 1<<32))
+		nSync = sizes.count // < 1<<32
 	}
 	if nSync > maxSeekPoints && stssBox != nil {
 		return nil, fmt.Errorf("%w: more than %d mp4 sync samples", ErrNoSeekIndex, maxSeekPoints)
 	}
-	stride := uint64(nSync+maxSeekPoints-1) / maxSeekPoints
+	stride := (nSync + maxSeekPoints - 1) / maxSeekPoints
 	dts, cto := mp4Runs{b: stts, first: 1}, mp4Runs{b: ctts, first: 1}
 	chunks := mp4Chunks{stsc: stsc, offsets: offsets, wide: wide, sizes: sizes, size: uint64(size), runFirst: 1}
 	var points []seekPoint
 	prev := uint64(0)
 	for i := range nSync {
-		n := 1 + uint64(i)*stride
+		n := 1 + i*stride
 		if stssBox != nil {
-			n = uint64(u32(stss, i*4))
+			n = uint64(u32(stss, int(i)*4))
 		} else if n > sizes.count {
 			break
 		}
