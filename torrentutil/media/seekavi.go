@@ -16,12 +16,13 @@ const aviSlack = 64 << 10
 
 // aviHead is what the seek index needs from an AVI's first bytes.
 type aviHead struct {
-	riffEnd      int64  // where the first RIFF ends
-	movi         int64  // the file offset of the movi list's "movi" tag: idx1 offsets count from here
-	stream       string // the video stream's chunk prefix: "00" for the first stream
-	scale, rate  uint64 // a frame lasts scale/rate seconds
-	start        uint64 // the first frame's number (dwStart)
-	found, video bool
+	riffEnd     int64  // where the first RIFF ends
+	movi        int64  // the file offset of the movi list's "movi" tag: idx1 offsets count from here
+	stream      string // the video stream's chunk prefix: "00" for the first stream
+	scale, rate uint64 // a frame lasts scale/rate seconds
+	start       uint64 // the first frame's number (dwStart)
+	hasMovi     bool   // the movi list was found
+	video       bool   // a video stream header was found
 }
 
 // aviChunks calls f with the FourCC, file offset and payload of each chunk
@@ -69,7 +70,7 @@ func aviReadHead(head []byte) (aviHead, error) {
 				return !h.video
 			})
 		case "movi":
-			h.movi, h.found = off+8, true
+			h.movi, h.hasMovi = off+8, true
 			return false
 		}
 		return true
@@ -77,7 +78,7 @@ func aviReadHead(head []byte) (aviHead, error) {
 	switch {
 	case !h.video || h.scale == 0 || h.rate == 0:
 		return h, fmt.Errorf("%w: avi without a video stream header", ErrNoSeekIndex)
-	case !h.found:
+	case !h.hasMovi:
 		return h, fmt.Errorf("%w: avi movi list beyond the first bytes", ErrNoSeekIndex)
 	}
 	return h, nil
