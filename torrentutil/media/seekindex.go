@@ -27,7 +27,7 @@ const maxTime = 1000 * time.Hour
 
 // seekPoint is a key frame: its play time and the byte offset in the file
 // where a player reads it from (the sample in an MP4, the start of its
-// Cluster in Matroska, the moof of a fragment).
+// Cluster in Matroska, the moof of a fragment, the chunk in an AVI).
 type seekPoint struct {
 	t   time.Duration
 	off int64
@@ -35,7 +35,8 @@ type seekPoint struct {
 
 // SeekIndex maps play times to byte offsets of a film, from its container
 // index: the key frames (MP4 sync samples, Matroska cue points, AVI idx1
-// key frames) of its first video track. It holds 16 bytes a point, at most 1<<20 points. The
+// key frames) of its first video track. It holds 16 bytes a point, at most
+// 1<<20 points, and is not changed once read: safe for concurrent use. The
 // zero value and nil are empty indexes: every time maps to offset 0.
 type SeekIndex struct {
 	// points increase strictly in both t and off.
