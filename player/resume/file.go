@@ -139,10 +139,12 @@ func evict(m map[string]Position, n int) {
 
 // writeFile replaces dir's positions file with data atomically: a temporary file in dir,
 // written and synced, renamed over the old name. The rename replaces a symlink at that name
-// itself, never the file it points to. Leftover temporary files of a writer that died are
-// removed first; the caller holds the lock, so no other writer's file is among them.
+// itself, never the file it points to. Where there is a lock, which the caller holds, the
+// temporary files of writers that died are removed first: no live writer's file is among them.
+// Without a lock they stay, as another writer's file may be among them.
 func writeFile(dir string, data []byte) (err error) {
-	if old, _ := filepath.Glob(filepath.Join(dir, tmpPattern)); len(old) > 0 {
+	if locking {
+		old, _ := filepath.Glob(filepath.Join(dir, tmpPattern))
 		for _, o := range old {
 			_ = os.Remove(o)
 		}

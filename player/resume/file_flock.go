@@ -10,6 +10,9 @@ import (
 	"time"
 )
 
+// locking: lock excludes other writers.
+const locking = true
+
 // openRead opens path for reading without following a symlink (which reads as not a positions
 // file) and without blocking on a FIFO put in its place.
 func openRead(path string) (*os.File, error) {

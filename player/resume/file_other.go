@@ -8,6 +8,9 @@ import (
 	"time"
 )
 
+// locking: lock does not exclude other writers here.
+const locking = false
+
 // openRead opens path for reading unless it is a symlink, which reads as not a positions file.
 func openRead(path string) (*os.File, error) {
 	fi, err := os.Lstat(path)

@@ -1,0 +1,216 @@
+//go:build linux || darwin || freebsd || netbsd || openbsd || dragonfly
+
+package resume
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestHelperProcess is not a test: it is the other btstream process of the tests below, run
+// as the test binary with GO_WANT_HELPER_PROCESS=1 and its arguments after "--":
+//
+//	put DIR I N   wait for a line on stdin, then Put key(I, 0..N-1) in DIR; print "ok"
+//	access DIR    Get and Put in DIR; print "get OK ERR" and "put ERR", one a line
+func TestHelperProcess(t *testing.T) {
+	if os.Getenv("GO_WANT_HELPER_PROCESS") != "1" {
+		return
+	}
+	args := os.Args
+	for len(args) > 0 && args[0] != "--" {
+		args = args[1:]
+	}
+	if len(args) < 3 {
+		fmt.Fprintln(os.Stderr, "helper: no mode")
+		os.Exit(2)
+	}
+	s := Open(args[2])
+	switch args[1] {
+	case "put":
+		i, _ := strconv.Atoi(args[3])
+		n, _ := strconv.Atoi(args[4])
+		s.lockWait = time.Minute // the test is about lost updates, not about waiting
+		if _, err := bufio.NewReader(os.Stdin).ReadString('\n'); err != nil {
+			fmt.Fprintln(os.Stderr, "helper: no go:", err)
+			os.Exit(1)
+		}
+		for j := range n {
+			if err := s.Put(key(i, j), Position{Time: time.Duration(j+1) * time.Second}); err != nil {
+				fmt.Fprintln(os.Stderr, "helper:", err)
+				os.Exit(1)
+			}
+		}
+		fmt.Println("ok")
+	case "access":
+		_, ok, err := s.Get(key(1, 0))
+		fmt.Printf("get %v %v\n", ok, err)
+		fmt.Printf("put %v\n", s.Put(key(1, 0), Position{Time: time.Second}))
+	}
+	os.Exit(0)
+}
+
+// helperCmd is the test binary (or the copy at exe) run as TestHelperProcess with args.
+func helperCmd(t *testing.T, exe string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(exe, append([]string{"-test.run=^TestHelperProcess$", "--"}, args...)...)
+	cmd.Env = append(os.Environ(), "GO_WANT_HELPER_PROCESS=1")
+	return cmd
+}
+
+// wantAll checks that dir holds key(i, j) for every i < stores and j < n.
+func wantAll(t *testing.T, dir string, stores, n int) {
+	t.Helper()
+	m, err := readFile(filepath.Join(dir, fileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lost := 0
+	for i := range stores {
+		for j := range n {
+			if p, ok := m[key(i, j)]; !ok || p.Time != time.Duration(j+1)*time.Second {
+				lost++
+			}
+		}
+	}
+	if lost > 0 || len(m) != stores*n {
+		t.Errorf("%d of %d positions lost; the file holds %d", lost, stores*n, len(m))
+	}
+}
+
+// Stores in one process, one per goroutine, saving at once: each lock is its own open file
+// description, so they exclude each other as processes do, and no position is lost.
+func TestConcurrentStores(t *testing.T) {
+	const stores, n = 4, 25
+	dir := filepath.Join(t.TempDir(), "state")
+	start := make(chan struct{})
+	errs := make(chan error, stores*n)
+	var wg sync.WaitGroup
+	for i := range stores {
+		s := Open(dir)
+		s.lockWait = time.Minute
+		wg.Go(func() {
+			<-start
+			for j := range n {
+				if err := s.Put(key(i, j), Position{Time: time.Duration(j+1) * time.Second}); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	wantAll(t, dir, stores, n)
+	if got := names(t, dir); len(got) != 2 {
+		t.Errorf("the folder holds %q, want the file and the lock", got)
+	}
+}
+
+// Two real processes saving at once keep each other's positions.
+func TestConcurrentProcesses(t *testing.T) {
+	const procs, n = 2, 30
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "state")
+	var cmds []*exec.Cmd
+	var gos []io.WriteCloser
+	var outs []*strings.Builder
+	for i := range procs {
+		cmd := helperCmd(t, exe, "put", dir, strconv.Itoa(i), strconv.Itoa(n))
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := new(strings.Builder)
+		cmd.Stdout, cmd.Stderr = out, out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		cmds, gos, outs = append(cmds, cmd), append(gos, stdin), append(outs, out)
+	}
+	for _, g := range gos { // both are started and waiting: go
+		fmt.Fprintln(g)
+		g.Close()
+	}
+	for i, cmd := range cmds {
+		if err := cmd.Wait(); err != nil || strings.TrimSpace(outs[i].String()) != "ok" {
+			t.Errorf("helper %d: %v, %q", i, err, outs[i])
+		}
+	}
+	wantAll(t, dir, procs, n)
+}
+
+// A folder that the user cannot read: Put's error names it, Get finds nothing. Root reads
+// every folder, so as root the check runs in a helper process as user nobody.
+func TestUnreadableFolder(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "state")
+	if err := os.Mkdir(dir, 0); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Chmod(dir, 0o700) })
+
+	if os.Geteuid() != 0 {
+		s := Open(dir)
+		err := s.Put(key(1, 0), Position{Time: time.Second})
+		if err == nil || !strings.Contains(err.Error(), dir) {
+			t.Errorf("Put = %v; want an error naming %s", err, dir)
+		}
+		if _, ok, err := s.Get(key(1, 0)); ok || err == nil || !strings.Contains(err.Error(), dir) {
+			t.Errorf("Get = %v, %v; want nothing and an error naming %s", ok, err, dir)
+		}
+		return
+	}
+
+	// As root: a copy of the test binary that nobody may run, in folders nobody may enter.
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin, err := os.ReadFile(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{filepath.Dir(base), base} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	copyExe := filepath.Join(base, "resume.test")
+	if err := os.WriteFile(copyExe, bin, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := helperCmd(t, copyExe, "access", dir)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	cmd.Dir = base
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("helper as nobody: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("helper said %q", out)
+	}
+	if !strings.HasPrefix(lines[0], "get false ") || !strings.Contains(lines[0], dir) {
+		t.Errorf("Get as nobody: %q; want nothing and an error naming %s", lines[0], dir)
+	}
+	if !strings.HasPrefix(lines[1], "put ") || lines[1] == "put <nil>" || !strings.Contains(lines[1], dir) {
+		t.Errorf("Put as nobody: %q; want an error naming %s", lines[1], dir)
+	}
+	t.Logf("as nobody: %s", out)
+}
