@@ -4,7 +4,8 @@
 // It keeps one Position (play time, byte offset at that time, the film's length, when it was
 // saved) per file of a torrent, under the key "INFOHASH/FILEINDEX" (see Key), in one small
 // JSON file, positions.json, in btstream's state folder (see Dir: $XDG_STATE_HOME/btstream or
-// ~/.local/state/btstream). Beside it sits positions.lock, the empty file that writers lock.
+// ~/.local/state/btstream). Beside it sits positions.lock, the empty file that writers lock
+// (where there is flock).
 //
 // # Bounds
 //
@@ -12,15 +13,18 @@
 // checked (a 40- or 64-digit hex infohash, "/", a decimal index), so no key can grow the file;
 // a file larger than 1 MiB, not JSON, another program's JSON or another version of this format
 // reads as empty (Get says so in its error, wrapping ErrCorrupt) and is replaced by the next
-// Put. A position in the last 5% of the film is finished (Position.Finished): Put forgets the
-// film instead of saving it, so it starts from the beginning next time.
+// Put. A position in the last 5% of the film (at least the last second, at most the last ten
+// minutes) is finished (Position.Finished): Put forgets the film instead of saving it, so it
+// starts from the beginning next time.
 //
 // # Writes
 //
 // Put and Forget read, change and write the file under an advisory lock (flock on
 // positions.lock; on platforms without flock there is no lock, and two btstreams saving at
 // once may lose one position), so two btstream processes saving at once both keep their
-// positions. The new file is written to a temporary file in the same folder, synced and
+// positions. A writer holds the lock for milliseconds; Put and Forget wait at most five
+// seconds for it and then fail, rather than hang btstream's exit behind a stopped process.
+// The new file is written to a temporary file in the same folder, synced and
 // renamed over the old one: a crash leaves the old file or the new one, never half of one. A
 // symlink at positions.json is replaced, never written through. The folder is created 0700 and
 // the file 0600 on the first Put, and nothing is written anywhere else. Get takes no lock: it
@@ -81,7 +85,8 @@ func (s *Store) Get(key string) (p Position, ok bool, err error) {
 // Put saves p as key's position, replacing the one saved before; p.Saved defaults to now. A
 // finished position (Position.Finished) forgets key instead. A negative Time, Offset or
 // Duration is refused. Beyond MaxEntries positions the oldest by Saved is dropped. A positions
-// file that is not one (see ErrCorrupt) is replaced. Errors name the path that failed.
+// file that is not one (see ErrCorrupt) is replaced; one that cannot be read is left alone and
+// its error returned. Errors name the path that failed.
 func (s *Store) Put(key string, p Position) error {
 	k, valid := canonKey(key)
 	if !valid {
