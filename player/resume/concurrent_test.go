@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -153,64 +152,4 @@ func TestConcurrentProcesses(t *testing.T) {
 		}
 	}
 	wantAll(t, dir, procs, n)
-}
-
-// A folder that the user cannot read: Put's error names it, Get finds nothing. Root reads
-// every folder, so as root the check runs in a helper process as user nobody.
-func TestUnreadableFolder(t *testing.T) {
-	base := t.TempDir()
-	dir := filepath.Join(base, "state")
-	if err := os.Mkdir(dir, 0); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.Chmod(dir, 0o700) })
-
-	if os.Geteuid() != 0 {
-		s := Open(dir)
-		err := s.Put(key(1, 0), Position{Time: time.Second})
-		if err == nil || !strings.Contains(err.Error(), dir) {
-			t.Errorf("Put = %v; want an error naming %s", err, dir)
-		}
-		if _, ok, err := s.Get(key(1, 0)); ok || err == nil || !strings.Contains(err.Error(), dir) {
-			t.Errorf("Get = %v, %v; want nothing and an error naming %s", ok, err, dir)
-		}
-		return
-	}
-
-	// As root: a copy of the test binary that nobody may run, in folders nobody may enter.
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	bin, err := os.ReadFile(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range []string{filepath.Dir(base), base} {
-		if err := os.Chmod(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	copyExe := filepath.Join(base, "resume.test")
-	if err := os.WriteFile(copyExe, bin, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	cmd := helperCmd(t, copyExe, "access", dir)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-	cmd.Dir = base
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("helper as nobody: %v\n%s", err, out)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if len(lines) != 2 {
-		t.Fatalf("helper said %q", out)
-	}
-	if !strings.HasPrefix(lines[0], "get false ") || !strings.Contains(lines[0], dir) {
-		t.Errorf("Get as nobody: %q; want nothing and an error naming %s", lines[0], dir)
-	}
-	if !strings.HasPrefix(lines[1], "put ") || lines[1] == "put <nil>" || !strings.Contains(lines[1], dir) {
-		t.Errorf("Put as nobody: %q; want an error naming %s", lines[1], dir)
-	}
-	t.Logf("as nobody: %s", out)
 }
