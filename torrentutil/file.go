@@ -28,6 +28,7 @@ type File struct {
 	rule   StartRule
 	primed bool // Prioritize was called: the index, the start and the rest are wanted
 	layout layoutState
+	play   playState // where the player says it plays (SetPlay)
 	// bufferInAt is when Progress first saw the start buffer in (see
 	// gaveUpGuess).
 	bufferInAt time.Time

@@ -19,6 +19,9 @@ type StartRule struct {
 	// NoIndex means the consumer reads the file in order and never asks for
 	// the container's index (a pipe): it is not fetched first.
 	NoIndex bool
+	// From is where playback starts, a byte offset: the start buffer is
+	// the Want bytes from there (a resumed film).
+	From int64
 }
 
 // Prioritize marks the file as the one to stream: its torrent's scheduler
@@ -37,7 +40,7 @@ func (f *File) Prioritize(rule StartRule) {
 // Progress is a snapshot of a file's download, for the start rule and the
 // status line.
 type Progress struct {
-	Buffered int64 // bytes in from the start of the file without a gap
+	Buffered int64 // bytes in from the start (StartRule.From) without a gap
 	Want     int64 // bytes the start rule asks for from the start
 	// IndexDone reports that the index the player reads before its first
 	// frame is in and verified (or that there is none).
@@ -59,11 +62,16 @@ type Progress struct {
 	Peers     int     // connected peers
 	Seeds     int     // connected peers that have everything
 	// Ahead is the playback time buffered ahead of the play head, at
-	// Bitrate: what the player read and has likely not played yet (as if
-	// playback began when its reader last moved) plus the bytes in without
-	// a gap after its reader. The play head is the reader that read last;
-	// before any reader has read, Ahead counts from the start.
+	// Bitrate. When the player says where it plays (SetPlay), it is the
+	// bytes in without a gap from there. Otherwise it is what the player
+	// read and has likely not played yet (as if playback began when its
+	// reader last moved) plus the bytes in without a gap after its reader;
+	// the play head is then the reader that read last, and before any
+	// reader has read, Ahead counts from the start (StartRule.From).
 	Ahead time.Duration
+	// Play is where the player says it plays, when PlayKnown (SetPlay).
+	Play      time.Duration
+	PlayKnown bool
 	// Bitrate is the estimated playback bitrate in bytes per second: the
 	// download rate the stream needs.
 	Bitrate float64
@@ -87,20 +95,26 @@ func (f *File) Progress(rule StartRule) Progress {
 	now := time.Now()
 	t := f.t
 	size := f.f.Length()
-	want := min(max(rule.Want, 0), size)
+	from0 := min(max(rule.From, 0), size)
+	want := min(max(rule.Want, 0), size-from0)
 	s := t.stats()
 	hs := f.headStates(now, false)
 	bitrate, bsrc := f.bitrate(now, hs)
 	// Players read ahead into their own cache: what they read and have not
 	// played yet counts, as if playback began when the head last moved.
-	from, read := int64(0), int64(0)
-	if h, ok := plan.PlayHead(hs); ok {
+	from, read := from0, int64(0)
+	play, playing := f.Play()
+	if playing {
+		from = f.OffsetAt(play)
+	} else if h, ok := plan.PlayHead(hs); ok {
 		from = h.Pos
 		read = h.Pos - min(h.Pos, h.StartPos+int64(bitrate*now.Sub(h.Since).Seconds()))
 	}
 	rate, span := t.rate.Sample(now, s.BytesRead)
 	p := Progress{
-		Buffered:     f.bufferedFrom(0, want, false),
+		Buffered:     f.bufferedFrom(from0, want, false),
+		Play:         play,
+		PlayKnown:    playing,
 		Want:         want,
 		Completed:    f.f.BytesCompleted(),
 		Size:         size,
@@ -261,10 +275,11 @@ const (
 func (f *File) holds(pos int64) bool {
 	idx, _, _ := f.indexSpan()
 	f.mu.Lock()
-	start := f.rule.Want
+	rule := f.rule
 	f.mu.Unlock()
 	inIndex := idx.Begin <= f.g.Piece(pos) && f.g.Piece(pos) < idx.End
-	return f.isVideo() && pos >= start && pos < f.g.Size && !inIndex
+	inStart := pos < rule.Want || (pos >= rule.From && pos-rule.From < rule.Want)
+	return f.isVideo() && !inStart && pos < f.g.Size && !inIndex
 }
 
 // holdBytes is how much a seek waits for at a download rate of rate and a

@@ -142,14 +142,18 @@ func (s *scheduler) claim(f *File, now time.Time, discover func(*File)) (plan.Cl
 		discover(f)
 	}
 	hs := f.headStates(now, true)
-	if !primed && len(hs) == 0 {
+	if _, playing := f.Play(); !primed && len(hs) == 0 && !playing {
 		return plan.Claim{}, false
 	}
 	bitrate, _ := f.bitrate(now, hs)
 	c := plan.Claim{Geometry: f.g, Bitrate: bitrate}
 	reach := plan.WindowBytes(bitrate, f.g.PieceLen)
-	for _, h := range hs {
-		c.Windows = append(c.Windows, plan.Window{Pos: h.Pos, Reach: reach})
+	if p, ok := f.playOffset(); ok {
+		c.Windows = f.playWindows(hs, p, reach)
+	} else {
+		for _, h := range hs {
+			c.Windows = append(c.Windows, plan.Window{Pos: h.Pos, Reach: reach})
+		}
 	}
 	if !primed {
 		return c, true
@@ -160,7 +164,7 @@ func (s *scheduler) claim(f *File, now time.Time, discover func(*File)) (plan.Cl
 		c.Windows = append(c.Windows, plan.Window{Pos: 0, Reach: 1})
 	case !f.started.Load():
 		c.Index = idx
-		c.Windows = append(c.Windows, plan.Window{Pos: 0, Reach: max(reach, rule.Want)})
+		c.Windows = append(c.Windows, plan.Window{Pos: rule.From, Reach: max(reach, rule.Want)})
 	default:
 		c.Index = idx
 	}

@@ -129,7 +129,7 @@ func (c Claim) dues(due map[int]time.Duration) {
 		}
 		last := g.Piece(min(w.Pos+w.Reach, g.Size) - 1)
 		for i := g.Piece(w.Pos); i <= last; i++ {
-			set(i, dueIn(g.Start(i), w.Pos, bitrate))
+			set(i, dueIn(g.Start(i), w.Pos-max(w.Lead, 0), bitrate))
 		}
 	}
 }

@@ -107,14 +107,19 @@ func TestNeedsOrder(t *testing.T) {
 		tail Span
 		want []Need
 	}{
-		{"one head", []Window{{0, 2500}}, Span{}, []Need{{0, 0}, {1, 900 * time.Millisecond}, {2, 1900 * time.Millisecond}}},
-		{"head mid-piece", []Window{{1500, 1000}}, Span{}, []Need{{1, 0}, {2, 400 * time.Millisecond}}},
-		{"tail first, then the head", []Window{{3000, 1000}}, Span{9, 11}, []Need{{3, 0}, {9, 0}, {10, 0}, {4, 900 * time.Millisecond}}},
-		{"window clipped at the end", []Window{{9500, 5000}}, Span{}, []Need{{9, 0}, {10, 400 * time.Millisecond}}},
-		{"two heads: nearest decides, interleaved by due time", []Window{{0, 3000}, {5000, 2000}}, Span{},
+		{"one head", []Window{{0, 2500, 0}}, Span{}, []Need{{0, 0}, {1, 900 * time.Millisecond}, {2, 1900 * time.Millisecond}}},
+		{"head mid-piece", []Window{{1500, 1000, 0}}, Span{}, []Need{{1, 0}, {2, 400 * time.Millisecond}}},
+		{"tail first, then the head", []Window{{3000, 1000, 0}}, Span{9, 11}, []Need{{3, 0}, {9, 0}, {10, 0}, {4, 900 * time.Millisecond}}},
+		{"window clipped at the end", []Window{{9500, 5000, 0}}, Span{}, []Need{{9, 0}, {10, 400 * time.Millisecond}}},
+		{"two heads: nearest decides, interleaved by due time", []Window{{0, 3000, 0}, {5000, 2000, 0}}, Span{},
 			[]Need{{0, 0}, {5, 0}, {1, 900 * time.Millisecond}, {6, 900 * time.Millisecond}, {2, 1900 * time.Millisecond}, {7, 1900 * time.Millisecond}, {3, 2900 * time.Millisecond}}},
-		{"overlapping heads count once", []Window{{0, 3000}, {1000, 1000}}, Span{}, []Need{{0, 0}, {1, 0}, {2, 900 * time.Millisecond}, {3, 2900 * time.Millisecond}}},
-		{"heads off the file are ignored", []Window{{-1, 1000}, {10000, 1000}, {0, 0}}, Span{}, []Need{}},
+		{"overlapping heads count once", []Window{{0, 3000, 0}, {1000, 1000, 0}}, Span{}, []Need{{0, 0}, {1, 0}, {2, 900 * time.Millisecond}, {3, 2900 * time.Millisecond}}},
+		{"heads off the file are ignored", []Window{{-1, 1000, 0}, {10000, 1000, 0}, {0, 0, 0}}, Span{}, []Need{}},
+		// The player plays 2000 bytes behind what it read: the piece at its
+		// read head is due in 1.9 s, not at once.
+		{"a lead delays the window", []Window{{3000, 2000, 2000}}, Span{}, []Need{{3, 1900 * time.Millisecond}, {4, 2900 * time.Millisecond}, {5, 3900 * time.Millisecond}}},
+		{"a lead and a head without: the head first", []Window{{3000, 1000, 2000}, {6000, 1000, 0}}, Span{},
+			[]Need{{6, 0}, {7, 900 * time.Millisecond}, {3, 1900 * time.Millisecond}, {4, 2900 * time.Millisecond}}},
 	}
 	for _, tc := range tests {
 		got := Needs(Claim{Geometry: g, Bitrate: 1000, Index: tc.tail, Windows: tc.ws})
@@ -127,8 +132,8 @@ func TestNeedsOrder(t *testing.T) {
 // TestNeedsShared: two files' claims make one plan; a piece they share is
 // due when the sooner of them needs it, and is listed once.
 func TestNeedsShared(t *testing.T) {
-	a := Claim{Geometry: Geometry{Off: 0, Size: 2500, PieceLen: 1000}, Bitrate: 1000, Windows: []Window{{0, 2500}}}
-	b := Claim{Geometry: Geometry{Off: 2500, Size: 5000, PieceLen: 1000}, Bitrate: 100, Windows: []Window{{0, 1500}}}
+	a := Claim{Geometry: Geometry{Off: 0, Size: 2500, PieceLen: 1000}, Bitrate: 1000, Windows: []Window{{0, 2500, 0}}}
+	b := Claim{Geometry: Geometry{Off: 2500, Size: 5000, PieceLen: 1000}, Bitrate: 100, Windows: []Window{{0, 1500, 0}}}
 	got := Needs(a, b)
 	want := []Need{{0, 0}, {2, 0}, {1, time.Second}, {3, 5 * time.Second}}
 	if !reflect.DeepEqual(got, want) {

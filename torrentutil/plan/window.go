@@ -12,9 +12,14 @@ const (
 	readaheadMax = 64 << 20
 )
 
-// Window is one head's claim: from Pos, Reach bytes of the file.
+// Window is one head's claim: from Pos, Reach bytes of the file. Lead is
+// how far the player's play position is behind Pos (what the player has
+// read and not played yet, when it says where it plays): due times count
+// from Pos-Lead. Zero counts them from Pos, as if the player played what
+// it reads at once.
 type Window struct {
 	Pos, Reach int64
+	Lead       int64
 }
 
 // WindowBytes is how far ahead of a head the window reaches at bitrate
