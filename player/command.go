@@ -2,6 +2,7 @@ package player
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"os"
 	"os/exec"
@@ -32,6 +33,15 @@ type Media struct {
 	// Entries are the playlist's items, for mpv and VLC: given, they play these instead of URL,
 	// each with its own title and subtitles (see the package doc). A generic program plays URL.
 	Entries []Entry
+	// Start is where playback starts (mpv --start, VLC --start-time, in seconds to the
+	// millisecond); 0 or less starts at the beginning. With Entries it applies to the first
+	// entry only, and a playlist without Entries ignores it, since it would apply to every
+	// entry. A generic program ignores it. A --start or --start-time in Player.Args wins.
+	Start time.Duration
+	// IPC is a path for mpv's JSON IPC socket (--input-ipc-server), for DialLink; "" asks for
+	// none. Other players ignore it. Player.LinkBlocked says whether the user's own
+	// --input-ipc-server would replace it.
+	IPC string
 }
 
 // Entry is one item of a playlist: a URL with its title and its own subtitles, which come
@@ -66,10 +76,20 @@ func (p Player) argv(m Media) []string {
 		title = ""
 	}
 	entries := m.Playlist && len(m.Entries) > 0
+	start := ""
+	if m.Start > 0 && (!m.Playlist || entries) {
+		start = seconds(m.Start)
+	}
 	var args []string
 	switch p.Name {
 	case MPV:
 		args = append(args, "--input-terminal=no")
+		if m.IPC != "" {
+			args = append(args, "--input-ipc-server="+m.IPC)
+		}
+		if start != "" && !entries {
+			args = append(args, "--start="+start)
+		}
 		if title != "" {
 			args = append(args, "--force-media-title="+title)
 		}
@@ -78,6 +98,9 @@ func (p Player) argv(m Media) []string {
 		}
 	case VLC:
 		args = append(args, "--play-and-exit", "--no-one-instance")
+		if start != "" && !entries {
+			args = append(args, "--start-time="+start)
+		}
 		if title != "" {
 			args = append(args, "--meta-title="+title)
 		}
@@ -87,7 +110,10 @@ func (p Player) argv(m Media) []string {
 	}
 	args = append(args, p.Args...)
 	if entries && (p.Name == MPV || p.Name == VLC) {
-		return append(args, entryArgs(p.Name, m)...)
+		if opt := map[string]string{MPV: "start", VLC: "start-time"}[p.Name]; userOption(p.Args, opt) {
+			start = "" // the user's global option would lose to a per-entry one
+		}
+		return append(args, entryArgs(p.Name, m, start)...)
 	}
 	if p.Name == MPV || p.Name == VLC {
 		args = append(args, "--")
@@ -100,16 +126,21 @@ func (p Player) argv(m Media) []string {
 // each URL followed by its item options (":meta-title=T", ":sub-file=S", ":input-slave=S").
 // VLC's item options replace the global ones, so each item gets Media.Subtitles too.
 // mpv reads no option group after "--": its entries go unguarded, which is safe because an
-// entry's URL starts with its scheme, never with "-".
-func entryArgs(dialect string, m Media) []string {
+// entry's URL starts with its scheme, never with "-". start, in seconds, is where the first
+// entry starts ("" for its beginning).
+func entryArgs(dialect string, m Media, start string) []string {
 	var args []string
 	if dialect == VLC {
 		args = append(args, "--")
 	}
-	for _, e := range m.Entries {
+	for i, e := range m.Entries {
+		first := i == 0 && start != ""
 		switch dialect {
 		case MPV:
 			args = append(args, "--{")
+			if first {
+				args = append(args, "--start="+start)
+			}
 			if e.Title != "" {
 				args = append(args, "--force-media-title="+e.Title)
 			}
@@ -119,6 +150,9 @@ func entryArgs(dialect string, m Media) []string {
 			args = append(args, e.URL, "--}")
 		case VLC:
 			args = append(args, e.URL)
+			if first {
+				args = append(args, ":start-time="+start)
+			}
 			if e.Title != "" {
 				args = append(args, ":meta-title="+e.Title)
 			}
@@ -128,6 +162,28 @@ func entryArgs(dialect string, m Media) []string {
 		}
 	}
 	return args
+}
+
+// seconds formats d as seconds with three decimals, "754.250", as both players take it (a
+// '.' whatever the locale).
+func seconds(d time.Duration) string {
+	ms := d.Milliseconds()
+	return fmt.Sprintf("%d.%03d", ms/1000, ms%1000)
+}
+
+// userOption reports whether args, before a "--" that ends the options, set the option name,
+// in any of the forms --name=V, -name=V, --name V and -name V.
+func userOption(args []string, name string) bool {
+	for _, a := range args {
+		if a == "--" {
+			return false
+		}
+		n, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(a, "-"), "-"), "=")
+		if strings.HasPrefix(a, "-") && n == name {
+			return true
+		}
+	}
+	return false
 }
 
 // vlcSubtitles gives VLC 3.0 the subtitles subs: the first on --sub-file if it is a local path

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // hostile strings must reach the player as single, unchanged argv entries.
@@ -129,6 +130,76 @@ func TestCommand(t *testing.T) {
 			player: Player{Path: "/opt/celluloid", Args: []string{"--new-window", "$(x)"}},
 			media:  Media{URL: hostileURL, Title: hostileTitle, Subtitles: []string{"/tmp/a.srt"}},
 			want:   []string{"--new-window", "$(x)", hostileURL},
+		},
+		{
+			name:   "mpv start and IPC before the user's args",
+			player: Player{Name: MPV, Path: "mpv", Args: []string{"--start=10"}},
+			media:  Media{URL: url, Title: "T", Start: 754250 * time.Millisecond, IPC: "/tmp/bt/mpv.sock"},
+			want: []string{"--input-terminal=no", "--input-ipc-server=/tmp/bt/mpv.sock", "--start=754.250",
+				"--force-media-title=T", "--start=10", "--", url},
+		},
+		{
+			name:   "mpv start rounds down to the millisecond",
+			player: Player{Name: MPV, Path: "mpv"},
+			media:  Media{URL: url, Start: 5*time.Second + 999999*time.Nanosecond},
+			want:   []string{"--input-terminal=no", "--start=5.000", "--", url},
+		},
+		{
+			name:   "mpv negative start is none",
+			player: Player{Name: MPV, Path: "mpv"},
+			media:  Media{URL: url, Start: -time.Second},
+			want:   []string{"--input-terminal=no", "--", url},
+		},
+		{
+			name:   "mpv playlist URL ignores start",
+			player: Player{Name: MPV, Path: "mpv"},
+			media:  Media{URL: "http://h/playlist.m3u", Playlist: true, Start: time.Minute},
+			want:   []string{"--input-terminal=no", "--", "http://h/playlist.m3u"},
+		},
+		{
+			name:   "mpv start applies to the first entry only",
+			player: Player{Name: MPV, Path: "mpv"},
+			media: Media{URL: "http://h/playlist.m3u", Playlist: true, Start: 90 * time.Second, IPC: "/s", Entries: []Entry{
+				{URL: "http://h/0/E01.mkv", Title: "E01.mkv"},
+				{URL: "http://h/1/E02.mkv"},
+			}},
+			want: []string{"--input-terminal=no", "--input-ipc-server=/s",
+				"--{", "--start=90.000", "--force-media-title=E01.mkv", "http://h/0/E01.mkv", "--}",
+				"--{", "http://h/1/E02.mkv", "--}"},
+		},
+		{
+			name:   "mpv user's start wins over the first entry's",
+			player: Player{Name: MPV, Path: "mpv", Args: []string{"--start", "5"}},
+			media:  Media{URL: "http://h/playlist.m3u", Playlist: true, Start: 90 * time.Second, Entries: []Entry{{URL: "http://h/0/E01.mkv"}}},
+			want:   []string{"--input-terminal=no", "--start", "5", "--{", "http://h/0/E01.mkv", "--}"},
+		},
+		{
+			name:   "vlc start, IPC ignored",
+			player: Player{Name: VLC, Path: "vlc", Args: []string{"--start-time=3"}},
+			media:  Media{URL: url, Start: 61500 * time.Millisecond, IPC: "/tmp/bt/mpv.sock"},
+			want:   []string{"--play-and-exit", "--no-one-instance", "--start-time=61.500", "--start-time=3", "--", url},
+		},
+		{
+			name:   "vlc start is the first item's option",
+			player: Player{Name: VLC, Path: "vlc"},
+			media: Media{URL: "http://h/playlist.m3u", Playlist: true, Start: 90 * time.Second, Entries: []Entry{
+				{URL: "http://h/0/E01.mkv", Title: "E01.mkv"},
+				{URL: "http://h/1/E02.mkv"},
+			}},
+			want: []string{"--play-and-exit", "--no-one-instance", "--",
+				"http://h/0/E01.mkv", ":start-time=90.000", ":meta-title=E01.mkv", "http://h/1/E02.mkv"},
+		},
+		{
+			name:   "vlc user's start-time wins over the first item's",
+			player: Player{Name: VLC, Path: "vlc", Args: []string{"-start-time=7"}},
+			media:  Media{URL: "http://h/playlist.m3u", Playlist: true, Start: 90 * time.Second, Entries: []Entry{{URL: "http://h/0/E01.mkv"}}},
+			want:   []string{"--play-and-exit", "--no-one-instance", "-start-time=7", "--", "http://h/0/E01.mkv"},
+		},
+		{
+			name:   "generic ignores start and IPC",
+			player: Player{Path: "/opt/celluloid"},
+			media:  Media{URL: url, Start: time.Minute, IPC: "/s"},
+			want:   []string{url},
 		},
 		{
 			name:   "generic has no guard",

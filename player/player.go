@@ -1,10 +1,16 @@
 // Package player finds an installed video player (mpv or VLC) and runs it on a URL, stopping it when the context ends.
 //
 // It starts exactly one child process, never through a shell: the URL, the title and every
-// argument reach the player as single argv entries, verbatim. It does not talk to the player
-// over IPC, does not restart it, and does not read or write the terminal itself. It reads the
-// player's output only to pass it on and to keep its last lines for the error that says why
-// the player failed (ExitError).
+// argument reach the player as single argv entries, verbatim. It does not restart the player,
+// and does not read or write the terminal itself. It reads the player's output only to pass it
+// on and to keep its last lines for the error that says why the player failed (ExitError).
+//
+// With mpv it can also keep a link to the running player over mpv's JSON IPC (Media.IPC starts
+// mpv with a socket, DialLink connects to it): the caller observes properties (the play
+// position, pauses for the cache), receives events and shows text in mpv's OSD. The link never
+// holds up its caller: every write has a deadline, and what the caller does not read in time is
+// dropped. LinkBlocked says when the user's own --input-ipc-server (in Player.Args or mpv.conf)
+// would replace btstream's socket. VLC and other programs get no link.
 //
 // # The terminal belongs to btstream
 //
@@ -23,12 +29,13 @@
 //
 // # Argument dialects
 //
-//	mpv:     mpv --input-terminal=no [--force-media-title=T] [--sub-file=S]... ARGS... -- URL
-//	vlc:     vlc --play-and-exit --no-one-instance [--meta-title=T] [--sub-file=S1] [--input-slave=S2#S3] ARGS... -- URL
+//	mpv:     mpv --input-terminal=no [--input-ipc-server=P] [--start=S] [--force-media-title=T] [--sub-file=S]... ARGS... -- URL
+//	vlc:     vlc --play-and-exit --no-one-instance [--start-time=S] [--meta-title=T] [--sub-file=S1] [--input-slave=S2#S3] ARGS... -- URL
 //	generic: PROGRAM ARGS... URL
 //
-// A generic program gets neither the title nor the subtitles: there is no telling how an
-// unknown program takes them (pass them with --player-arg). The user's ARGS come after
+// A generic program gets neither the title, the subtitles nor the start position: there is no
+// telling how an unknown program takes them (pass them with --player-arg). The start position
+// (Media.Start) is in seconds with three decimals, "754.250". The user's ARGS come after
 // btstream's options so that they win (both players let the last occurrence of an option
 // override earlier ones). No --ontop, --really-quiet or similar is added: the user's mpv.conf
 // and VLC preferences rule. Both mpv 0.35 and VLC 3.0 accept the "--" guard, so a URL or file
@@ -54,12 +61,15 @@
 // entries are known (Media.Entries), mpv and VLC get them on the command line instead of the
 // playlist's URL, each with its title and its own subtitles:
 //
-//	mpv:     mpv --input-terminal=no [--sub-file=S]... ARGS... --{ --force-media-title=T [--sub-file=E]... URL --}...
-//	vlc:     vlc --play-and-exit --no-one-instance ARGS... -- URL :meta-title=T [:sub-file=S] [:input-slave=S#E]...
+//	mpv:     mpv --input-terminal=no [--input-ipc-server=P] [--sub-file=S]... ARGS... --{ [--start=S] --force-media-title=T [--sub-file=E]... URL --}...
+//	vlc:     vlc --play-and-exit --no-one-instance ARGS... -- URL [:start-time=S] :meta-title=T [:sub-file=S] [:input-slave=S#E]...
 //
 // mpv's per-file option group applies its options to its file only, on top of the global ones
 // (checked with mpv 0.35: each entry gets the global subtitles and its own). VLC's item options
-// replace the global ones for that item, so each item lists Media.Subtitles too.
+// replace the global ones for that item, so each item lists Media.Subtitles too. The start
+// position goes to the first entry only (the one resumed), and is left out when ARGS set the
+// player's own (--start, --start-time), which a per-entry option would override. A playlist
+// given by its URL alone gets no start position: a global one would apply to every entry.
 package player
 
 import (
