@@ -29,13 +29,13 @@
 //
 // # Argument dialects
 //
-//	mpv:     mpv --input-terminal=no [--input-ipc-server=P] [--start=S] [--force-media-title=T] [--sub-file=S]... ARGS... -- URL
-//	vlc:     vlc --play-and-exit --no-one-instance [--start-time=S] [--meta-title=T] [--sub-file=S1] [--input-slave=S2#S3] ARGS... -- URL
+//	mpv:     mpv --input-terminal=no [--input-ipc-server=P] [--start=POS] [--force-media-title=T] [--sub-file=S]... ARGS... -- URL
+//	vlc:     vlc --play-and-exit --no-one-instance [--start-time=POS] [--meta-title=T] [--sub-file=S1] [--input-slave=S2#S3] ARGS... -- URL
 //	generic: PROGRAM ARGS... URL
 //
 // A generic program gets neither the title, the subtitles nor the start position: there is no
 // telling how an unknown program takes them (pass them with --player-arg). The start position
-// (Media.Start) is in seconds with three decimals, "754.250". The user's ARGS come after
+// (Media.Start), POS, is in seconds with three decimals, "754.250". The user's ARGS come after
 // btstream's options so that they win (both players let the last occurrence of an option
 // override earlier ones). No --ontop, --really-quiet or similar is added: the user's mpv.conf
 // and VLC preferences rule. Both mpv 0.35 and VLC 3.0 accept the "--" guard, so a URL or file
@@ -61,8 +61,8 @@
 // entries are known (Media.Entries), mpv and VLC get them on the command line instead of the
 // playlist's URL, each with its title and its own subtitles:
 //
-//	mpv:     mpv --input-terminal=no [--input-ipc-server=P] [--sub-file=S]... ARGS... --{ [--start=S] --force-media-title=T [--sub-file=E]... URL --}...
-//	vlc:     vlc --play-and-exit --no-one-instance ARGS... -- URL [:start-time=S] :meta-title=T [:sub-file=S] [:input-slave=S#E]...
+//	mpv:     mpv --input-terminal=no [--input-ipc-server=P] [--sub-file=S]... ARGS... --{ [--start=POS] --force-media-title=T [--sub-file=E]... URL --}...
+//	vlc:     vlc --play-and-exit --no-one-instance ARGS... -- URL [:start-time=POS] :meta-title=T [:sub-file=S] [:input-slave=S#E]...
 //
 // mpv's per-file option group applies its options to its file only, on top of the global ones
 // (checked with mpv 0.35: each entry gets the global subtitles and its own). VLC's item options
