@@ -68,8 +68,14 @@ var offline = []string{"--no-dht", "--no-upnp", "--port", "0"}
 
 // offlineEnv says the same through the environment, which every flag reads
 // too: belt and braces, so no test binary ever joins the DHT.
+// Play positions are remembered in a state folder beside TMPDIR, never in
+// the real one of the user running the tests.
 func offlineEnv(tmp string) []string {
-	return append(os.Environ(), "TMPDIR="+tmp, "BTSTREAM_NO_DHT=true", "BTSTREAM_NO_UPNP=true")
+	env := append(os.Environ(), "TMPDIR="+tmp, "BTSTREAM_NO_DHT=true", "BTSTREAM_NO_UPNP=true")
+	if tmp != "" {
+		env = append(env, "XDG_STATE_HOME="+filepath.Join(tmp, "state"))
+	}
+	return env
 }
 
 // btstreamCmd runs the real binary with a private TMPDIR.

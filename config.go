@@ -35,6 +35,7 @@ type config struct {
 	DownloadRate    int64
 	UploadRate      int64
 	Playlist        bool
+	FromStart       bool
 	Subtitles       []string
 	Quiet, Verbose  bool
 	Debug           bool
@@ -57,6 +58,7 @@ func parseConfig(c *cli.Context) (config, error) {
 		NoUPnP:          c.Bool("no-upnp"),
 		NoUpload:        c.Bool("no-upload"),
 		Seed:            c.Bool("seed"),
+		FromStart:       c.Bool("from-start"),
 		Trackers:        c.StringSlice("tracker"),
 		Peers:           c.StringSlice("peer"),
 		Playlist:        c.Bool("playlist"),

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"syscall"
+	"time"
 
 	"github.com/btstream/btstream/player"
+	"github.com/btstream/btstream/player/resume"
 	"github.com/btstream/btstream/torrentutil"
 )
 
@@ -19,10 +22,26 @@ type consumer interface {
 	// overHTTP reports whether the consumer reads the stream from the HTTP
 	// server, which then runs and offers the subtitles too.
 	overHTTP() bool
-	// consume hands over the ready file f, whose stream m describes (its
-	// URL when overHTTP), and returns when the consumer is done with it:
-	// nil when playback is over, ctx's error when ctx ends first.
-	consume(ctx context.Context, f *torrentutil.File, m player.Media) error
+	// consume hands over the ready playback pb and returns when the
+	// consumer is done with it: nil when playback is over, ctx's error
+	// when ctx ends first.
+	consume(ctx context.Context, pb playback) error
+}
+
+// playback is what a consumer is handed once the start rule holds.
+type playback struct {
+	// media is the stream, its URL when the consumer reads over HTTP.
+	media player.Media
+	// videos are the files played, in order: one, or a playlist's
+	// entries. indexes are their indexes in the torrent, keys where their
+	// play positions are remembered ("INFOHASH/INDEX").
+	videos  []*torrentutil.File
+	indexes []int
+	keys    []string
+	// rule is a video's start rule: what to fetch of the next episode.
+	rule func(*torrentutil.File) torrentutil.StartRule
+	// store remembers play positions; nil when it cannot (no state folder).
+	store *resume.Store
 }
 
 // consumer returns where the stream goes: stdout (--stdout), a printed URL
@@ -38,7 +57,7 @@ func (c *command) consumer() (consumer, error) {
 	case c.cfg.NoPlayer:
 		return urlConsumer{c.ui}, nil
 	}
-	pc := &playerConsumer{ui: c.ui, play: c.d.play, noDisplay: noDisplay(c.d.getenv)}
+	pc := &playerConsumer{ui: c.ui, play: c.d.play, noDisplay: noDisplay(c.d.getenv), getenv: c.d.getenv, verbose: c.cfg.Verbose || c.cfg.Debug}
 	if pc.play == nil { // a test plays instead
 		p, err := player.Find(c.cfg.Player)
 		if err != nil {
@@ -66,11 +85,15 @@ type playerConsumer struct {
 	// noDisplay: no display is named for the player's window (a hint
 	// when it fails).
 	noDisplay bool
+	getenv    func(string) string
+	verbose   bool // -v: say why there is no link to mpv
 }
 
 func (*playerConsumer) overHTTP() bool { return true }
 
-func (pc *playerConsumer) consume(ctx context.Context, _ *torrentutil.File, m player.Media) error {
+func (pc *playerConsumer) consume(ctx context.Context, pb playback) error {
+	m := pb.media
+	stop := pc.link(ctx, &m, pb)
 	pc.ui.playerStarted(pc.p)
 	var err error
 	if pc.play != nil {
@@ -78,6 +101,7 @@ func (pc *playerConsumer) consume(ctx context.Context, _ *torrentutil.File, m pl
 	} else {
 		err = pc.p.Run(ctx, m, pc.stdio)
 	}
+	stop()
 	pc.ui.playerExited(err)
 	switch {
 	case ctx.Err() != nil:
@@ -90,6 +114,44 @@ func (pc *playerConsumer) consume(ctx context.Context, _ *torrentutil.File, m pl
 		return playerExitError{err, pc.noDisplay}
 	}
 	return nil
+}
+
+// link gives mpv an IPC socket of btstream's own in m and follows it
+// (follower), unless the player is not mpv or the user made a socket of
+// their own. The returned stop ends the following, saves the play position
+// and removes the socket's folder; it returns within about a second.
+func (pc *playerConsumer) link(ctx context.Context, m *player.Media, pb playback) (stop func()) {
+	logf := func(format string, a ...any) {
+		if pc.verbose {
+			pc.ui.note(format, a...)
+		}
+	}
+	if pc.p.Name != player.MPV {
+		return func() {}
+	}
+	if why := pc.p.LinkBlocked(pc.getenv); why != "" {
+		logf("no player link: mpv has an IPC socket of its own (%s)", why)
+		pc.ui.link("off", why)
+		return func() {}
+	}
+	dir, sock, err := linkSocket(pc.getenv)
+	if err != nil {
+		logf("no player link: %v", err)
+		pc.ui.link("failed", err.Error())
+		return func() {}
+	}
+	m.IPC = sock
+	gone, done := make(chan struct{}), make(chan struct{})
+	fo := &follower{ui: pc.ui, pb: pb, store: pb.store, logf: logf, now: time.Now}
+	go func() {
+		defer close(done)
+		fo.follow(ctx, sock, gone)
+	}()
+	return func() {
+		close(gone)
+		<-done
+		os.RemoveAll(dir)
+	}
 }
 
 // killedByInterrupt reports whether err is a process dying of SIGINT.
@@ -108,8 +170,8 @@ type urlConsumer struct{ ui *ui }
 
 func (urlConsumer) overHTTP() bool { return true }
 
-func (u urlConsumer) consume(ctx context.Context, _ *torrentutil.File, m player.Media) error {
-	u.ui.url(m.URL)
+func (u urlConsumer) consume(ctx context.Context, pb playback) error {
+	u.ui.url(pb.media.URL)
 	<-ctx.Done()
 	return ctx.Err()
 }
@@ -121,8 +183,8 @@ type stdoutConsumer struct{ w io.Writer }
 
 func (stdoutConsumer) overHTTP() bool { return false }
 
-func (s stdoutConsumer) consume(ctx context.Context, f *torrentutil.File, _ player.Media) error {
-	r, err := f.OpenVerified(ctx)
+func (s stdoutConsumer) consume(ctx context.Context, pb playback) error {
+	r, err := pb.videos[0].OpenVerified(ctx)
 	if err != nil {
 		return err
 	}

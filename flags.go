@@ -40,6 +40,7 @@ func newFlags() []cli.Flag {
 		&cli.StringFlag{Name: "upload-rate", Usage: "limit uploads to `RATE` per second"},
 		&cli.BoolFlag{Name: "no-upload", Usage: "never upload"},
 		&cli.BoolFlag{Name: "seed", Usage: "keep seeding after the player exits, until Ctrl-C"},
+		&cli.BoolFlag{Name: "from-start", Usage: "play from the beginning, not where you stopped last time"},
 		&cli.BoolFlag{Name: "playlist", Usage: "play every video in the torrent in order (episodes), as one playlist"},
 		&cli.StringSliceFlag{Name: "subtitles", Usage: "load the local subtitle `FILE` too (repeatable)"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "print nothing but errors on stderr"},

@@ -125,8 +125,8 @@ func (m *mpvIPC) command(t testing.TB, args ...any) {
 	}
 }
 
-// playback is what a benchmark run measures in the player.
-type playback struct {
+// mpvPlayback is what a benchmark run measures in the player.
+type mpvPlayback struct {
 	firstFrame time.Time     // the first frame (playback-restart after loadfile)
 	seek       time.Duration // from the seek command to the next playback-restart
 	pauses     int           // paused-for-cache episodes after the first frame
@@ -137,9 +137,9 @@ type playback struct {
 // 50% and plays one second from where the seek landed, then quits mpv.
 // firstFrame is called at the first frame. Each step must come within
 // interopDeadline; mpv ending the file before the end fails the benchmark.
-func (m *mpvIPC) playSeek(t testing.TB, u string, play float64, firstFrame func()) playback {
+func (m *mpvIPC) playSeek(t testing.TB, u string, play float64, firstFrame func()) mpvPlayback {
 	t.Helper()
-	var p playback
+	var p mpvPlayback
 	pos, playing, pausedSince := math.NaN(), false, time.Time{}
 	// next returns the next event, keeping the position and the pauses.
 	next := func(what string) mpvEvent {

@@ -53,6 +53,7 @@ type harness struct {
 func newHarness(t *testing.T) *harness {
 	h := &harness{t: t, tmp: t.TempDir()}
 	t.Setenv("TMPDIR", h.tmp)
+	t.Setenv("XDG_STATE_HOME", filepath.Join(h.tmp, "state")) // play positions
 	return h
 }
 

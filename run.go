@@ -13,6 +13,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/btstream/btstream/player"
+	"github.com/btstream/btstream/player/resume"
 	"github.com/btstream/btstream/stream"
 	"github.com/btstream/btstream/torrentutil"
 	"github.com/btstream/btstream/torrentutil/filestore"
@@ -186,7 +187,20 @@ func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 	f := opened[0]
 	rule := cfg.Buffer.rule(f.Size())
 	rule.NoIndex = !cons.overHTTP() // a pipe is read in order: no index first
+	pb := playback{videos: opened[:len(videos)], store: c.resumeStore(cons)}
+	for _, e := range videos {
+		pb.indexes = append(pb.indexes, e.Index)
+		pb.keys = append(pb.keys, resume.Key(ih, e.Index))
+	}
+	pb.rule = func(v *torrentutil.File) torrentutil.StartRule { return cfg.Buffer.rule(v.Size()) }
+	from, resumed := c.resumeAt(pb.store, pb.keys[0], f.Size())
+	if resumed {
+		rule.From = from.Offset
+	}
 	c.ui.file(videos[0], rule.Want)
+	if resumed {
+		c.ui.resumed(videos[0], from)
+	}
 	c.warnSpace(s, f)
 	f.Prioritize(rule)
 	subFiles := opened[len(videos):]
@@ -209,6 +223,9 @@ func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 
 	g, gctx := errgroup.WithContext(ctx)
 	m := player.Media{Title: f.Name(), Playlist: cfg.Playlist, Subtitles: append([]string{}, cfg.Subtitles...)}
+	if resumed {
+		m.Start = from.Time
+	}
 	if cons.overHTTP() {
 		srv, err := stream.Listen(stream.Config{Addr: cfg.Addr, Fallback: cfg.AddrFallback, ShutdownTimeout: time.Second, Logger: c.logger(), Listed: len(videos)}, srcs...)
 		if err != nil {
@@ -278,7 +295,8 @@ func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 		}
 		close(ready)
 		c.ui.ready(time.Since(start))
-		if err := cons.consume(gctx, f, m); err != nil {
+		pb.media = m
+		if err := cons.consume(gctx, pb); err != nil {
 			return err
 		}
 		if cfg.Seed {
@@ -358,4 +376,38 @@ func (c *command) warnSpace(s *session, f *torrentutil.File) {
 	if err == nil && free < f.Size()-f.Progress(torrentutil.StartRule{}).Completed {
 		c.ui.warn("%s needs %s but %s has %s free", safeText(f.Name()), humanBytes(f.Size()), s.dataDir, humanBytes(free))
 	}
+}
+
+// resumeStore opens where play positions are remembered, for a player: the
+// state folder (resume.Dir). It is nil for the other consumers, which
+// cannot start where the viewer stopped, and when there is no state folder.
+func (c *command) resumeStore(cons consumer) *resume.Store {
+	if _, ok := cons.(*playerConsumer); !ok {
+		return nil
+	}
+	dir, err := resume.Dir(c.d.getenv)
+	if err != nil {
+		if c.cfg.Verbose || c.cfg.Debug {
+			c.ui.note("play positions are not remembered: %v", err)
+		}
+		return nil
+	}
+	return resume.Open(dir)
+}
+
+// resumeAt returns where the viewer stopped the file key of size bytes last
+// time, unless --from-start, the film was watched to its end, or there is
+// no such place.
+func (c *command) resumeAt(store *resume.Store, key string, size int64) (resume.Position, bool) {
+	if store == nil || c.cfg.FromStart {
+		return resume.Position{}, false
+	}
+	p, ok, err := store.Get(key)
+	if err != nil && (c.cfg.Verbose || c.cfg.Debug) {
+		c.ui.note("play positions: %v", err)
+	}
+	if !ok || p.Finished() || p.Time <= 0 || p.Offset < 0 || p.Offset >= size {
+		return resume.Position{}, false
+	}
+	return p, true
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/btstream/btstream/torrentutil"
@@ -124,24 +125,43 @@ func startFields(p torrentutil.Progress) []statusField {
 	}
 }
 
-func playFields(p torrentutil.Progress) []statusField {
+// playFields is the status line while the player plays; stalledAt, when
+// not zero, is when it began to wait for its cache.
+func playFields(p torrentutil.Progress, stalledAt time.Time) []statusField {
+	if !stalledAt.IsZero() {
+		return []statusField{
+			{fmt.Sprintf("player waits %.0f s", time.Since(stalledAt).Seconds()), 0},
+			{humanRate(p.Rate) + " (need " + need(p) + ")", 1},
+			{count(p.Peers, "peer"), 2},
+			{humanOf(p.Completed, p.Size), 3},
+		}
+	}
 	if p.Completed >= p.Size {
 		return []statusField{{humanBytes(p.Size), 1}, {"download complete", 0}}
 	}
-	need, ahead := "?", "?"
+	ahead := "?"
 	if p.BitrateKnown {
-		need = humanRate(p.Bitrate)
-		if n, unit, ok := strings.Cut(need, " "); ok && strings.HasSuffix(humanRate(p.Rate), " "+unit) {
-			need = n
-		}
 		ahead = fmt.Sprintf("%.0f", p.Ahead.Seconds())
 	}
 	return []statusField{
 		{humanOf(p.Completed, p.Size), 2},
-		{humanRate(p.Rate) + " (need " + need + ")", 1},
+		{humanRate(p.Rate) + " (need " + need(p) + ")", 1},
 		{ahead + " s ahead", 0},
 		{count(p.Peers, "peer"), 3},
 	}
+}
+
+// need spells the rate the stream needs, without its unit when the rate
+// shown beside it has the same: 3.1 MiB/s (need 1.2); "?" while unknown.
+func need(p torrentutil.Progress) string {
+	if !p.BitrateKnown {
+		return "?"
+	}
+	n := humanRate(p.Bitrate)
+	if v, unit, ok := strings.Cut(n, " "); ok && strings.HasSuffix(humanRate(p.Rate), " "+unit) {
+		return v
+	}
+	return n
 }
 
 // humanOf spells n of total bytes: 3.1/7.5 MiB, 512 KiB/7.5 MiB.

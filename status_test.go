@@ -39,13 +39,15 @@ func TestStatusFields(t *testing.T) {
 		got  string
 		want string
 	}{
-		{"bitrate unknown", join(playFields(torrentutil.Progress{Completed: 3 << 20, Size: 700 << 20, Rate: 3 << 20, Peers: 1, Ahead: 5 * time.Second})),
+		{"bitrate unknown", join(playFields(torrentutil.Progress{Completed: 3 << 20, Size: 700 << 20, Rate: 3 << 20, Peers: 1, Ahead: 5 * time.Second}, time.Time{})),
 			"3.0/700 MiB · 3.0 MiB/s (need ?) · ? s ahead · 1 peer"},
-		{"bitrate known, one unit", join(playFields(torrentutil.Progress{Completed: 512 << 10, Size: 700 << 20, Rate: 3 << 20, Bitrate: 1 << 20, BitrateKnown: true, Peers: 2, Ahead: 12 * time.Second})),
+		{"bitrate known, one unit", join(playFields(torrentutil.Progress{Completed: 512 << 10, Size: 700 << 20, Rate: 3 << 20, Bitrate: 1 << 20, BitrateKnown: true, Peers: 2, Ahead: 12 * time.Second}, time.Time{})),
 			"512 KiB/700 MiB · 3.0 MiB/s (need 1.0) · 12 s ahead · 2 peers"},
-		{"rate below a MiB/s", join(playFields(torrentutil.Progress{Completed: 1, Size: 2, Rate: 500 << 10, Bitrate: 1 << 20, BitrateKnown: true})),
+		{"rate below a MiB/s", join(playFields(torrentutil.Progress{Completed: 1, Size: 2, Rate: 500 << 10, Bitrate: 1 << 20, BitrateKnown: true}, time.Time{})),
 			"1/2 B · 500 KiB/s (need 1.0 MiB/s) · 0 s ahead · 0 peers"},
-		{"complete", join(playFields(torrentutil.Progress{Completed: 700 << 20, Size: 700 << 20})),
+		{"the player waits", join(playFields(torrentutil.Progress{Completed: 1, Size: 2, Rate: 500 << 10, Bitrate: 1 << 20, BitrateKnown: true, Peers: 2}, time.Now().Add(-3*time.Second))),
+			"player waits 3 s · 500 KiB/s (need 1.0 MiB/s) · 2 peers · 1/2 B"},
+		{"complete", join(playFields(torrentutil.Progress{Completed: 700 << 20, Size: 700 << 20}, time.Time{})),
 			"700 MiB · download complete"},
 		{"index and head together", join(startFields(torrentutil.Progress{Index: 1 << 20, IndexMissing: 512 << 10, Want: 1 << 20, Buffered: 0, Rate: 512 << 10, Peers: 3})),
 			"buffering · 512 KiB/2.0 MiB · start in ~3 s · 512 KiB/s · 3 peers"},
@@ -88,7 +90,7 @@ func TestLinesAboveStatus(t *testing.T) {
 	var buf bytes.Buffer
 	u := &ui{stderr: &buf, tty: true}
 	p := torrentutil.Progress{Completed: 1 << 20, Size: 4 << 20, Rate: 1 << 20, Peers: 1}
-	u.status(playBar, p.Completed, p.Size, playFields(p))
+	u.status(playBar, p.Completed, p.Size, playFields(p, time.Time{}))
 	status := u.bar.String()
 	for _, write := range []func(){
 		func() { u.logLines().Write([]byte("time=now level=WARN msg=x\n")) },

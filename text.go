@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/dustin/go-humanize"
 )
@@ -14,6 +15,15 @@ func humanBytes(n int64) string { return humanize.IBytes(uint64(max(n, 0))) }
 
 // humanRate spells a rate in bytes per second: 2.0 MiB/s.
 func humanRate(bps float64) string { return humanize.IBytes(uint64(max(bps, 0))) + "/s" }
+
+// clock spells a play position as players show it: 4:05, 1:02:03.
+func clock(d time.Duration) string {
+	s := int64(max(d, 0) / time.Second)
+	if s >= 3600 {
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	}
+	return fmt.Sprintf("%d:%02d", s/60, s%60)
+}
 
 // oneLine keeps a message on one line, whatever a torrent's names hold.
 func oneLine(s string) string { return safeText(s) }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"sync"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/btstream/btstream/player"
+	"github.com/btstream/btstream/player/resume"
 	"github.com/btstream/btstream/torrentutil"
 	"github.com/btstream/btstream/torrentutil/source"
 )
@@ -32,6 +34,9 @@ type ui struct {
 	kind   barKind                  // what bar shows
 	cols   int                      // the terminal width bar is laid out for
 	lan    []string                 // the stream's URLs for other machines
+	// stalledAt is when the player began to wait for its cache; zero
+	// while it plays.
+	stalledAt time.Time
 }
 
 func newUI(cfg config, d deps, events bool) *ui {
@@ -302,17 +307,91 @@ func (u *ui) playerExited(err error) {
 	u.emit(ev)
 }
 
+type linkEvent struct {
+	Event   string  `json:"event"` // "player_link"
+	Elapsed float64 `json:"elapsed"`
+	State   string  `json:"state"`            // "connected", "off" (mpv has a socket of the user's), "failed" or "lost"
+	Reason  string  `json:"reason,omitempty"` // why off or failed
+}
+
+// link reports the state of the IPC link to mpv.
+func (u *ui) link(state, reason string) {
+	u.emit(linkEvent{"player_link", u.elapsed(), state, reason})
+}
+
+type stallEvent struct {
+	Event    string   `json:"event"` // "stall"
+	Elapsed  float64  `json:"elapsed"`
+	State    string   `json:"state"`              // "begin" or "end"
+	Start    float64  `json:"start"`              // when the player began to wait, seconds since btstream started
+	End      *float64 `json:"end,omitempty"`      // when it played again (state "end")
+	Duration *float64 `json:"duration,omitempty"` // end - start, seconds (state "end")
+	Position float64  `json:"position"`           // the play position when it began, seconds into the film
+	File     int      `json:"file"`               // the film's index in the torrent
+}
+
+// stall reports that the player waits for its cache (a stall begins or
+// ends), as an event and on the status line.
+func (u *ui) stall(ev stallEvent) {
+	ev.Elapsed = u.elapsed()
+	u.mu.Lock()
+	if ev.State == "begin" {
+		u.stalledAt = u.start.Add(time.Duration(ev.Start * float64(time.Second)))
+	} else {
+		u.stalledAt = time.Time{}
+	}
+	u.mu.Unlock()
+	u.emit(ev)
+}
+
+// stalled returns when the player began to wait for its cache; zero when
+// it does not wait.
+func (u *ui) stalled() time.Time {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.stalledAt
+}
+
+// at is time t in seconds since btstream started, as events count.
+func (u *ui) at(t time.Time) float64 { return t.Sub(u.start).Seconds() }
+
+type prefetchEvent struct {
+	Event   string  `json:"event"` // "prefetch"
+	Elapsed float64 `json:"elapsed"`
+	File    int     `json:"file"` // the next playlist entry's index in the torrent
+}
+
+// prefetch reports that the next playlist entry's start is being fetched.
+func (u *ui) prefetch(index int) {
+	u.emit(prefetchEvent{"prefetch", u.elapsed(), index})
+}
+
+type resumeEvent struct {
+	Event    string  `json:"event"` // "resume"
+	Elapsed  float64 `json:"elapsed"`
+	File     int     `json:"file"`     // the film's index in the torrent
+	Position float64 `json:"position"` // seconds into the film where playback starts
+	Offset   int64   `json:"offset"`   // the byte where that is, fetched first
+}
+
+// resumed reports that the film starts where the viewer stopped last time.
+func (u *ui) resumed(e source.FileEntry, p resume.Position) {
+	u.emit(resumeEvent{"resume", u.elapsed(), e.Index, p.Time.Seconds(), p.Offset})
+	u.note("resuming %s at %s (--from-start plays it from the beginning)", safeText(path.Base(e.Path)), clock(p.Time))
+}
+
 type progressEvent struct {
-	Event      string  `json:"event"` // "progress"
-	Elapsed    float64 `json:"elapsed"`
-	Downloaded int64   `json:"downloaded"` // bytes of the file complete
-	Size       int64   `json:"size"`
-	Buffered   int64   `json:"buffered"` // bytes from the start without a gap
-	Rate       float64 `json:"rate"`     // download rate, bytes per second
-	Bitrate    float64 `json:"bitrate"`  // estimated playback rate: the rate needed, bytes per second
-	Ahead      float64 `json:"ahead"`    // seconds of playback buffered ahead of the play head
-	Peers      int     `json:"peers"`
-	Seeds      int     `json:"seeds"`
+	Event      string   `json:"event"` // "progress"
+	Elapsed    float64  `json:"elapsed"`
+	Downloaded int64    `json:"downloaded"` // bytes of the file complete
+	Size       int64    `json:"size"`
+	Buffered   int64    `json:"buffered"` // bytes from the start without a gap
+	Rate       float64  `json:"rate"`     // download rate, bytes per second
+	Bitrate    float64  `json:"bitrate"`  // estimated playback rate: the rate needed, bytes per second
+	Ahead      float64  `json:"ahead"`    // seconds of playback buffered ahead of the play head
+	Peers      int      `json:"peers"`
+	Seeds      int      `json:"seeds"`
+	Position   *float64 `json:"position,omitempty"` // where mpv plays, seconds, when it says (its IPC link)
 }
 
 // progressLoop reports progress until ctx ends: the way to the start until
@@ -334,13 +413,17 @@ func (u *ui) progressLoop(ctx context.Context, f *torrentutil.File, rule torrent
 		p := f.Progress(rule)
 		if u.enc != nil && time.Since(lastJSON) >= time.Second {
 			lastJSON = time.Now()
-			u.emit(progressEvent{"progress", u.elapsed(), p.Completed, p.Size, p.Buffered, p.Rate, p.Bitrate, p.Ahead.Seconds(), p.Peers, p.Seeds})
+			ev := progressEvent{"progress", u.elapsed(), p.Completed, p.Size, p.Buffered, p.Rate, p.Bitrate, p.Ahead.Seconds(), p.Peers, p.Seeds, nil}
+			if p.PlayKnown {
+				ev.Position = ptr(p.Play.Seconds())
+			}
+			u.emit(ev)
 		}
 		if buffering {
 			done, total := startProgress(p)
 			u.status(startBar, done, total, startFields(p))
 		} else {
-			u.status(playBar, p.Completed, p.Size, playFields(p))
+			u.status(playBar, p.Completed, p.Size, playFields(p, u.stalled()))
 		}
 	}
 }

@@ -98,3 +98,32 @@ func (f *File) playWindows(hs []plan.Head, p, reach int64) []plan.Window {
 	}
 	return ws
 }
+
+// Refill estimates how long until d of playback past the play position
+// (SetPlay; the start of the file without one) is in, at the current
+// download rate: how long a player that waits for its cache waits. ok is
+// false when nothing arrives (a rate of 0) and some of it is missing.
+func (f *File) Refill(d time.Duration) (wait time.Duration, ok bool) {
+	now := time.Now()
+	var p int64
+	if t, playing := f.Play(); playing {
+		p = f.OffsetAt(t)
+	}
+	bitrate, _ := f.bitrate(now, nil)
+	need := min(int64(d.Seconds()*bitrate), f.g.Size-p)
+	if need <= 0 {
+		return 0, true
+	}
+	var missing int64
+	for i := f.g.Piece(p); i <= f.g.Piece(p+need-1); i++ {
+		missing += f.t.missingOf(i)
+	}
+	if missing == 0 {
+		return 0, true
+	}
+	rate, _ := f.t.rate.Sample(now, f.t.stats().BytesRead)
+	if rate <= 0 {
+		return 0, false
+	}
+	return time.Duration(float64(missing) / rate * float64(time.Second)), true
+}
