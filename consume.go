@@ -42,6 +42,18 @@ type playback struct {
 	rule func(*torrentutil.File) torrentutil.StartRule
 	// store remembers play positions; nil when it cannot (no state folder).
 	store *resume.Store
+	// late are the first video's subtitles that had not arrived when the
+	// player started: a player with a link gets each once it is in.
+	late []lateSubtitle
+}
+
+// lateSubtitle is a subtitle the player started without.
+type lateSubtitle struct {
+	file  *torrentutil.File
+	rule  torrentutil.StartRule // when it is in
+	url   string                // where it is served
+	path  string                // in the torrent, for messages
+	first bool                  // the video's first subtitle: selected when added
 }
 
 // consumer returns where the stream goes: stdout (--stdout), a printed URL

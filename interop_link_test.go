@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -361,4 +362,52 @@ func cutAfterPlay(ln net.Listener, upstream string) {
 		}
 	}
 	cut()
+}
+
+// A subtitle that had not arrived when mpv started reaches mpv over the
+// link once it is in: the seeder lacked it, and comes back with it.
+func TestInteropLinkLateSubtitle(t *testing.T) {
+	t.Parallel()
+	requireTools(t, "ffmpeg", "mpv")
+	dir := filepath.Join(t.TempDir(), "film")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	makeMKV(t, dir, 16)
+	srtData := []byte("1\n00:00:00,000 --> 00:00:16,000\nhello\n")
+	srt := torrenttest.WriteFile(t, dir, "movie.srt", srtData)
+	mi := torrenttest.MetaInfo(t, dir, linkPieceLen)
+	if err := os.Remove(srt); err != nil { // the seeder has the film, not its subtitle
+		t.Fatal(err)
+	}
+	opts := torrenttest.SeederOptions{MetaInfo: mi}
+	s := torrenttest.NewSeeder(t, dir, linkPieceLen, opts)
+	opts.Port = s.Client.LocalPort()
+	tf := writeTorrent(t, t.TempDir(), "film.torrent", mi)
+	report, mpvLog := filepath.Join(t.TempDir(), "report"), filepath.Join(t.TempDir(), "mpv.log")
+	tmp := t.TempDir()
+	cmd := btstreamCmd(t, tmp, append(headlessMpv(t, report, "--log-file="+mpvLog, "--msg-level=cplayer=trace"), "--peer", s.Addr(), tf)...)
+	r := startBinary(t, cmd)
+	r.waitFor(t, "the subtitle left out", isEvent("subtitle_skipped"))
+	r.waitFor(t, "the player link", isEventWith("player_link", func(ev event) bool { return ev.State == "connected" }))
+	s.Close()
+	torrenttest.WriteFile(t, dir, "movie.srt", srtData)
+	torrenttest.NewSeeder(t, dir, linkPieceLen, opts)
+	line, _ := r.waitFor(t, "the subtitle added", isEvent("subtitle_added"))
+	var ev struct{ Path string }
+	if json.Unmarshal([]byte(line), &ev); ev.Path != "movie.srt" {
+		t.Errorf("subtitle_added %s: want movie.srt", line)
+	}
+	if code, rest := r.exit(t); code != exitOK {
+		t.Fatalf("exit %d; events: %q", code, rest)
+	}
+	readMPVReport(t, report).requireEndOf(t, 16)
+	log, err := os.ReadFile(mpvLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !regexp.MustCompile(`Run command: sub-add.*movie\.srt`).Match(log) {
+		t.Errorf("mpv's log has no sub-add of movie.srt")
+	}
+	noLeftovers(t, tmp)
 }

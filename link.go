@@ -126,6 +126,9 @@ func (fo *follower) follow(ctx context.Context, sock string, gone <-chan struct{
 	defer fo.finish()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
+	lctx, stopLate := context.WithCancel(ctx)
+	defer stopLate()
+	arrived := fo.awaitLate(lctx)
 	msgs := link.Messages()
 	var drain <-chan time.Time
 	for {
@@ -139,6 +142,8 @@ func (fo *follower) follow(ctx context.Context, sock string, gone <-chan struct{
 			drain = t.C
 		case <-drain:
 			return
+		case sub := <-arrived:
+			fo.addSubtitle(link, sub)
 		case m, ok := <-msgs:
 			if !ok {
 				if ctx.Err() == nil && gone != nil {
@@ -195,6 +200,42 @@ func (fo *follower) handle(m player.Message) {
 			fo.endStall(now)
 		}
 	}
+}
+
+// awaitLate waits, beside the following, for each subtitle the player
+// started without, and sends it on the returned channel once it is in;
+// the waits end with ctx.
+func (fo *follower) awaitLate(ctx context.Context) <-chan lateSubtitle {
+	arrived := make(chan lateSubtitle)
+	for _, sub := range fo.pb.late {
+		go func() {
+			if sub.file.WaitReady(ctx, sub.rule) != nil {
+				return
+			}
+			select {
+			case arrived <- sub:
+			case <-ctx.Done():
+			}
+		}()
+	}
+	return arrived
+}
+
+// addSubtitle gives mpv a subtitle that arrived after it started, while
+// the video it belongs to (the first) plays.
+func (fo *follower) addSubtitle(link *player.Link, sub lateSubtitle) {
+	if fo.cur != 0 {
+		return
+	}
+	flag := "auto"
+	if sub.first {
+		flag = "select"
+	}
+	if err := link.Command("sub-add", sub.url, flag); err != nil {
+		fo.logf("player link: %v", err)
+		return
+	}
+	fo.ui.subtitleAdded(sub.path)
 }
 
 // file is the playlist entry playing.

@@ -287,6 +287,7 @@ func (c *command) stream(ctx context.Context, s *session, cons consumer) error {
 				j := subsOf[0][k]
 				drop[subURLs[j]] = true
 				c.ui.subtitleSkipped(subs[j].Path, subtitleWait)
+				pb.late = append(pb.late, lateSubtitle{file: subFiles[j], rule: subRule(subFiles[j]), url: subURLs[j], path: subs[j].Path, first: k == 0})
 			}
 			m.Subtitles = without(m.Subtitles, drop)
 			if len(m.Entries) > 0 {

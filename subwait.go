@@ -53,6 +53,19 @@ func (u *ui) subtitleSkipped(name string, waited time.Duration) {
 	u.note("subtitle %s has not arrived after %s; playing without it", name, waited.Round(time.Second))
 }
 
+type subtitleAddedEvent struct {
+	Event   string  `json:"event"` // "subtitle_added"
+	Elapsed float64 `json:"elapsed"`
+	Path    string  `json:"path"`
+}
+
+// subtitleAdded says that a subtitle the player started without reached
+// it later, over its link.
+func (u *ui) subtitleAdded(name string) {
+	u.emit(subtitleAddedEvent{"subtitle_added", u.elapsed(), name})
+	u.note("subtitle %s arrived; the player has it now", name)
+}
+
 type indexSkippedEvent struct {
 	Event   string  `json:"event"` // "index_skipped"
 	Elapsed float64 `json:"elapsed"`
