@@ -411,3 +411,32 @@ func TestInteropLinkLateSubtitle(t *testing.T) {
 	}
 	noLeftovers(t, tmp)
 }
+
+// In a playlist the link follows the entry playing: in the last minute of
+// an episode, the next one's start is fetched before mpv opens it.
+func TestInteropLinkPrefetchNext(t *testing.T) {
+	t.Parallel()
+	requireTools(t, "ffmpeg", "mpv")
+	dir := filepath.Join(t.TempDir(), "show")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, ep := range []string{"S01E01.mkv", "S01E02.mkv"} {
+		makeMedia(t, filepath.Join(dir, ep), 6)
+	}
+	s := torrenttest.NewSeeder(t, dir, linkPieceLen, torrenttest.SeederOptions{})
+	tf := writeTorrent(t, t.TempDir(), "show.torrent", s.MetaInfo)
+	report := filepath.Join(t.TempDir(), "report")
+	tmp := t.TempDir()
+	cmd := btstreamCmd(t, tmp, append(headlessMpv(t, report, "--speed=2"), "--playlist", "--peer", s.Addr(), tf)...)
+	r := startBinary(t, cmd)
+	line, _ := r.waitFor(t, "the next episode's start fetched", isEvent("prefetch"))
+	var ev struct{ File int }
+	if json.Unmarshal([]byte(line), &ev); ev.File != 1 {
+		t.Errorf("prefetch %s: want file 1, S01E02", line)
+	}
+	if code, rest := r.exit(t); code != exitOK {
+		t.Fatalf("exit %d; events: %q", code, rest)
+	}
+	noLeftovers(t, tmp)
+}
