@@ -39,7 +39,7 @@ const linkPieceLen = 64 << 10
 
 // newLinkSwarm seeds a Matroska film of seconds, uploading at most rate
 // bytes per second (0: no cap).
-func newLinkSwarm(t *testing.T, seconds int, rate int64) *linkSwarm {
+func newLinkSwarm(t testing.TB, seconds int, rate int64) *linkSwarm {
 	t.Helper()
 	requireTools(t, "ffmpeg", "mpv")
 	path := makeMKV(t, t.TempDir(), seconds)
@@ -439,4 +439,108 @@ func TestInteropLinkPrefetchNext(t *testing.T) {
 		t.Fatalf("exit %d; events: %q", code, rest)
 	}
 	noLeftovers(t, tmp)
+}
+
+// benchLua is an mpv script for BenchmarkInteropLink: it plays 4 s, seeks
+// to 60%, plays 4 s more and quits, and writes to the report the time to
+// the first frame (from the script's start, about mpv's), from the seek to
+// its first frame, and the pauses for the network (count, seconds).
+const benchLua = `local report = %q
+local t0 = mp.get_time()
+local first, seekAt, seekTook, seekPos
+local pauses, paused, pausedAt = 0, 0, nil
+mp.register_event("playback-restart", function()
+	local now = mp.get_time()
+	if not first then first = now - t0
+	elseif seekAt and not seekTook then seekTook = now - seekAt end
+end)
+mp.observe_property("paused-for-cache", "bool", function(_, v)
+	local now = mp.get_time()
+	if v and not pausedAt then pausedAt = now; pauses = pauses + 1
+	elseif not v and pausedAt then paused = paused + (now - pausedAt); pausedAt = nil end
+end)
+mp.observe_property("time-pos", "number", function(_, v)
+	if not v or not first then return end
+	if not seekAt and v >= 4 then
+		seekAt = mp.get_time()
+		mp.commandv("seek", "60", "absolute-percent")
+	elseif seekTook and not seekPos then seekPos = v
+	elseif seekPos and v >= seekPos + 4 then
+		local f = assert(io.open(report, "w"))
+		f:write(string.format("%%f %%f %%d %%f\n", first, seekTook, pauses, paused))
+		f:close()
+		mp.command("quit")
+	end
+end)
+`
+
+// BenchmarkInteropLink compares the scheduler's due times counted from the
+// play position mpv reports over the link with those counted from where
+// mpv reads (the link off: a socket of the user's), on one seeder that
+// uploads at 1.5 times the film's rate, with a headless mpv that plays,
+// seeks to 60% and plays on. It reports the first frame, the seek, mpv's
+// pauses for the network, and the megabytes fetched by the time mpv quits.
+func BenchmarkInteropLink(b *testing.B) {
+	requireTools(b, "ffmpeg", "mpv")
+	const seconds = 40
+	probe := newLinkSwarm(b, seconds, 0)
+	st, err := os.Stat(probe.path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bitrate := float64(st.Size()) / seconds
+	probe.down()
+	for _, arm := range []string{"play-position", "read-position"} {
+		b.Run(arm, func(b *testing.B) {
+			var first, seek, pauses, paused, fetched float64
+			for range b.N {
+				s := newLinkSwarm(b, seconds, int64(1.5*bitrate))
+				dir := b.TempDir()
+				report := filepath.Join(dir, "report")
+				script := filepath.Join(dir, "bench.lua")
+				if err := os.WriteFile(script, []byte(fmt.Sprintf(benchLua, report)), 0o644); err != nil {
+					b.Fatal(err)
+				}
+				args := []string{"--json", "--player", "mpv", "--player-arg=--no-config", "--player-arg=--vo=null",
+					"--player-arg=--ao=null", "--player-arg=--script=" + script}
+				if arm == "read-position" {
+					args = append(args, "--player-arg=--input-ipc-server="+filepath.Join(dir, "user.sock"))
+				}
+				r := startBinary(b, btstreamCmd(b, dir, append(args, s.args()...)...))
+				code, lines := r.exit(b)
+				if code != exitOK {
+					b.Fatalf("exit %d: %q", code, lines)
+				}
+				for _, l := range lines {
+					var ev struct {
+						Event      string
+						Downloaded int64
+					}
+					if strings.Contains(l, `"stall"`) || strings.Contains(l, `"ready"`) || strings.Contains(l, `player_started`) {
+						b.Log(l)
+					}
+					if json.Unmarshal([]byte(l), &ev) == nil && ev.Event == "progress" {
+						fetched = float64(ev.Downloaded) / 1e6
+					}
+				}
+				data, err := os.ReadFile(report)
+				if err != nil {
+					b.Fatalf("mpv wrote no report: %v", err)
+				}
+				var f, sk, pa float64
+				var n int
+				if _, err := fmt.Sscan(string(data), &f, &sk, &n, &pa); err != nil {
+					b.Fatalf("report %q: %v", data, err)
+				}
+				first, seek, pauses, paused = first+f, seek+sk, pauses+float64(n), paused+pa
+				b.Logf("%s: first frame %.2fs, seek %.2fs, %d pauses (%.2fs), %.1f MB fetched", arm, f, sk, n, pa, fetched)
+			}
+			n := float64(b.N)
+			b.ReportMetric(first/n, "first-s")
+			b.ReportMetric(seek/n, "seek-s")
+			b.ReportMetric(pauses/n, "pauses")
+			b.ReportMetric(paused/n, "paused-s")
+			b.ReportMetric(fetched, "fetched-MB")
+		})
+	}
 }
