@@ -22,6 +22,35 @@ type layoutState struct {
 	// headDur is the duration read from the file's first bytes, 0 when
 	// they do not say (an MP4 whose moov is at the end).
 	headDur time.Duration
+	// seek maps play times to bytes once the index is in (seekIndex);
+	// seekFailed: the container has none; seekNext: no new attempt before.
+	seek       *media.SeekIndex
+	seekFailed bool
+	seekNext   time.Time
+}
+
+// seekIndex returns the file's seek index (media.SeekIndex), read from the
+// container's index once its bytes are in; nil until then, and for a
+// container without one.
+func (f *File) seekIndex(now time.Time) *media.SeekIndex {
+	f.mu.Lock()
+	ls := f.layout
+	f.mu.Unlock()
+	if ls.seek != nil || ls.seekFailed || !ls.known || !ls.l.HasIndex() || now.Before(ls.seekNext) {
+		return ls.seek
+	}
+	x, err := media.ReadSeekIndex(fetchedReader{f}, ls.l, f.f.Length())
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	switch {
+	case err == nil:
+		f.layout.seek = x
+	case errors.Is(err, errNotFetched):
+		f.layout.seekNext = now.Add(durationRetry)
+	default:
+		f.layout.seekFailed = true
+	}
+	return f.layout.seek
 }
 
 // discover reads the file's first bytes as they arrive, through a

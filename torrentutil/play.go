@@ -47,10 +47,16 @@ func (f *File) Play() (t time.Duration, ok bool) {
 	return f.play.t, f.play.known
 }
 
-// OffsetAt returns the byte offset of the file where playback at t is, at
+// OffsetAt returns the byte offset of the file where playback at t is: the
+// key frame at or before t in the container's index once that is in
+// (media.SeekIndex: where a player seeking to t reads first), else t at
 // the estimated bitrate.
 func (f *File) OffsetAt(t time.Duration) int64 {
-	bitrate, _ := f.bitrate(time.Now(), nil)
+	now := time.Now()
+	if x := f.seekIndex(now); x != nil && x.Len() > 0 {
+		return x.Offset(t)
+	}
+	bitrate, _ := f.bitrate(now, nil)
 	return min(max(int64(t.Seconds()*bitrate), 0), max(f.g.Size-1, 0))
 }
 

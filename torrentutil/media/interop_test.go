@@ -7,16 +7,16 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
 // Real files made by ffmpeg, read the way btstream reads a torrent's file:
 // its first bytes only. Where Locate says the index is, the index must be:
 // the moov box or the Matroska Cues element begins there.
 func TestInteropLayoutFFmpeg(t *testing.T) {
-	ffmpeg, err := exec.LookPath("ffmpeg")
-	if err != nil {
-		t.Skip("ffmpeg not installed (apt install ffmpeg)")
-	}
+	torrenttest.RequireTools(t, "ffmpeg")
+	const ffmpeg = "ffmpeg"
 	t.Parallel()
 	dir := t.TempDir()
 	src := []string{"-f", "lavfi", "-i", "testsrc=size=160x120:rate=25:duration=4",

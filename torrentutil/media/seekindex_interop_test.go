@@ -12,28 +12,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// requireTools skips the test unless every named program is on PATH. Under
-// CI=true a missing program is a failure instead, so CI can never silently
-// skip interop (as requireTools in package main).
-func requireTools(t testing.TB, names ...string) {
-	t.Helper()
-	var missing []string
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			missing = append(missing, n)
-		}
-	}
-	if len(missing) == 0 {
-		return
-	}
-	msg := "interop: missing programs: " + strings.Join(missing, ", ") + " (.ci/run installs them)"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + "; CI=true forbids skipping")
-	}
-	t.Skip(msg)
-}
+	"github.com/btstream/btstream/torrentutil/torrenttest"
+)
 
 // keyFrame is a video key frame as ffprobe reports it.
 type keyFrame struct {
@@ -59,7 +40,7 @@ type keyFrame struct {
 //     exactly the key frame's chunk header, 8 bytes before the data that
 //     ffprobe reports as its position.
 func TestInteropSeekIndexFFmpeg(t *testing.T) {
-	requireTools(t, "ffmpeg", "ffprobe")
+	torrenttest.RequireTools(t, "ffmpeg", "ffprobe")
 	t.Parallel()
 	dir := t.TempDir()
 	src := []string{"-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=20",
