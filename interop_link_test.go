@@ -482,7 +482,7 @@ end)
 // pauses for the network, and the megabytes fetched by the time mpv quits.
 func BenchmarkInteropLink(b *testing.B) {
 	requireTools(b, "ffmpeg", "mpv")
-	const seconds = 40
+	const seconds = 120
 	probe := newLinkSwarm(b, seconds, 0)
 	st, err := os.Stat(probe.path)
 	if err != nil {

@@ -39,6 +39,18 @@ const (
 	linkDrain = time.Second
 )
 
+// exits reports whether ch closes within d.
+func exits(ch <-chan struct{}, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ch:
+		return true
+	case <-t.C:
+		return false
+	}
+}
+
 // closed reports whether ch is closed.
 func closed(ch <-chan struct{}) bool {
 	select {
@@ -50,7 +62,7 @@ func closed(ch <-chan struct{}) bool {
 }
 
 // linkProps are the properties btstream observes.
-var linkProps = []string{"time-pos", "paused-for-cache", "seeking", "eof-reached", "playlist-pos", "duration"}
+var linkProps = []string{"time-pos", "paused-for-cache", "cache-buffering-state", "seeking", "eof-reached", "playlist-pos", "duration"}
 
 // linkSocket returns a private folder for mpv's IPC socket and the socket's
 // path in it: in $XDG_RUNTIME_DIR when set, else the temporary folder, so
@@ -88,10 +100,14 @@ type follower struct {
 	hasPos bool
 	saved  time.Time // last save
 	// stall: mpv waits for its cache since stallAt (zero when it plays).
-	stallAt  time.Time
-	stallPos time.Duration
-	osdAt    time.Time
-	fetched  map[int]bool // playlist entries whose start was fetched ahead
+	stallAt   time.Time
+	stallPos  time.Duration
+	stallSeek bool // the stall began while mpv was seeking
+	osdAt     time.Time
+	seeking   bool
+	buffering float64      // mpv's cache-buffering-state: percent of what it waits for
+	eof       bool         // mpv reached the end of the entry playing
+	fetched   map[int]bool // playlist entries whose start was fetched ahead
 }
 
 // follow connects to mpv's socket and follows it until ctx ends or the link
@@ -146,7 +162,10 @@ func (fo *follower) follow(ctx context.Context, sock string, gone <-chan struct{
 			fo.addSubtitle(link, sub)
 		case m, ok := <-msgs:
 			if !ok {
-				if ctx.Err() == nil && gone != nil {
+				// mpv closes the socket as it exits, a moment before
+				// the player is seen gone: only a link that breaks
+				// while mpv lives on is lost.
+				if ctx.Err() == nil && gone != nil && !exits(gone, linkDrain) {
 					fo.logf("player link closed; playback goes on without it")
 					fo.ui.link("lost", "")
 				}
@@ -174,6 +193,15 @@ func (fo *follower) handle(m player.Message) {
 		fo.pos, fo.hasPos = secondsOf(t), true
 		fo.file().SetPlay(fo.pos)
 		fo.prefetchNext()
+	case "seeking":
+		fo.seeking, _ = m.Bool()
+	case "eof-reached":
+		if eof, ok := m.Bool(); ok && eof && fo.dur > 0 {
+			fo.pos, fo.hasPos = fo.dur, true // watched to the end
+			fo.save(true)
+		}
+	case "cache-buffering-state":
+		fo.buffering, _ = m.Float()
 	case "duration":
 		if d, ok := m.Float(); ok {
 			fo.dur = secondsOf(d)
@@ -194,7 +222,7 @@ func (fo *follower) handle(m player.Message) {
 		now := fo.now()
 		switch {
 		case waiting && fo.stallAt.IsZero():
-			fo.stallAt, fo.stallPos, fo.osdAt = now, fo.pos, time.Time{}
+			fo.stallAt, fo.stallPos, fo.stallSeek, fo.osdAt = now, fo.pos, fo.seeking, time.Time{}
 			fo.ui.stall(fo.stallEvent("begin", now))
 		case !waiting && !fo.stallAt.IsZero():
 			fo.endStall(now)
@@ -248,7 +276,7 @@ func (fo *follower) endStall(now time.Time) {
 }
 
 func (fo *follower) stallEvent(state string, now time.Time) stallEvent {
-	ev := stallEvent{Event: "stall", State: state, Start: fo.ui.at(fo.stallAt), Position: fo.stallPos.Seconds(), File: fo.pb.indexes[fo.cur]}
+	ev := stallEvent{Event: "stall", State: state, Start: fo.ui.at(fo.stallAt), Position: fo.stallPos.Seconds(), Seek: fo.stallSeek, File: fo.pb.indexes[fo.cur]}
 	if state == "end" {
 		end := fo.ui.at(now)
 		ev.End, ev.Duration = &end, ptr(now.Sub(fo.stallAt).Seconds())
@@ -266,14 +294,19 @@ func (fo *follower) osd(link *player.Link) {
 	f := fo.file()
 	p := f.Progress(torrentutil.StartRule{})
 	wait, ok := f.Refill(time.Second)
-	if err := link.ShowText(stallText(p, wait, ok), stallOSD); err != nil {
+	if err := link.ShowText(stallText(p, fo.buffering, wait, ok), stallOSD); err != nil {
 		fo.logf("player link: %v", err)
 	}
 }
 
-// stallText is the OSD line for a stall: why mpv waits, and for how long.
-func stallText(p torrentutil.Progress, wait time.Duration, ok bool) string {
-	parts := []string{"btstream: waiting for data", count(p.Peers, "peer")}
+// stallText is the OSD line for a stall: why mpv waits (buffered: the
+// percent of what it waits for that is in), and for how long.
+func stallText(p torrentutil.Progress, buffered float64, wait time.Duration, ok bool) string {
+	head := "btstream: waiting for data"
+	if buffered > 0 {
+		head += fmt.Sprintf(" (%.0f%%)", buffered)
+	}
+	parts := []string{head, count(p.Peers, "peer")}
 	rate := humanRate(p.Rate)
 	if p.BitrateKnown {
 		rate += " of " + humanRate(p.Bitrate) + " needed"

@@ -327,6 +327,7 @@ type stallEvent struct {
 	End      *float64 `json:"end,omitempty"`      // when it played again (state "end")
 	Duration *float64 `json:"duration,omitempty"` // end - start, seconds (state "end")
 	Position float64  `json:"position"`           // the play position when it began, seconds into the film
+	Seek     bool     `json:"seek"`               // it began while the player was seeking
 	File     int      `json:"file"`               // the film's index in the torrent
 }
 

@@ -10,6 +10,7 @@ import (
 type playState struct {
 	known bool
 	t     time.Duration
+	piece int // the piece playback is in, at t
 }
 
 // SetPlay tells the scheduler that the player plays the file at t: mpv's
@@ -21,11 +22,13 @@ type playState struct {
 // position that the player's reading has not reached (a seek, announced
 // before its first request) gets a window of its own at once.
 func (f *File) SetPlay(t time.Duration) {
+	t = max(t, 0)
+	piece := f.g.Piece(f.OffsetAt(t))
 	f.mu.Lock()
-	changed := !f.play.known || f.play.t != t
-	f.play = playState{known: true, t: max(t, 0)}
+	moved := !f.play.known || f.play.piece != piece
+	f.play = playState{known: true, t: t, piece: piece}
 	f.mu.Unlock()
-	if changed {
+	if moved { // the plan changes when playback enters another piece
 		f.t.poke()
 	}
 }
