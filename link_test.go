@@ -4,6 +4,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/btstream/btstream/player/resume"
 	"github.com/btstream/btstream/torrentutil"
 )
 
@@ -30,6 +31,39 @@ func TestStallText(t *testing.T) {
 	for _, tc := range tests {
 		if got := stallText(tc.p, tc.buffered, tc.wait, tc.ok); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// The next run starts where the viewer stopped, unless --from-start, the
+// film was watched to its end or left in its first seconds, or the place
+// is not in the file.
+func TestResumeAt(t *testing.T) {
+	const key, size = "0123456789abcdef0123456789abcdef01234567/0", 1 << 20
+	film := 2 * time.Minute
+	tests := []struct {
+		name      string
+		pos       resume.Position
+		fromStart bool
+		want      bool
+	}{
+		{"midway", resume.Position{Time: time.Minute, Offset: size / 2, Duration: film}, false, true},
+		{"--from-start", resume.Position{Time: time.Minute, Offset: size / 2, Duration: film}, true, false},
+		{"in its first 5%", resume.Position{Time: 5 * time.Second, Offset: 1000, Duration: film}, false, false},
+		{"past its first 5%", resume.Position{Time: 7 * time.Second, Offset: 1000, Duration: film}, false, true},
+		{"a long film: past 10 s", resume.Position{Time: 11 * time.Second, Offset: 1000, Duration: 2 * time.Hour}, false, true},
+		{"watched to the end", resume.Position{Time: film - time.Second, Offset: size - 1, Duration: film}, false, false},
+		{"past the file", resume.Position{Time: time.Minute, Offset: size, Duration: film}, false, false},
+	}
+	for _, tc := range tests {
+		store := resume.Open(t.TempDir())
+		if err := store.Put(key, tc.pos); err != nil {
+			t.Fatal(err)
+		}
+		c := &command{cfg: config{FromStart: tc.fromStart}}
+		got, ok := c.resumeAt(store, key, size)
+		if ok != tc.want || (ok && got.Time != tc.pos.Time) {
+			t.Errorf("%s: resumeAt = %v, %v; want %v", tc.name, got.Time, ok, tc.want)
 		}
 	}
 }

@@ -397,8 +397,8 @@ func (c *command) resumeStore(cons consumer) *resume.Store {
 }
 
 // resumeAt returns where the viewer stopped the file key of size bytes last
-// time, unless --from-start, the film was watched to its end, or there is
-// no such place.
+// time, unless --from-start, the film was watched to its end or left in
+// its first seconds (resumeMin), or there is no such place.
 func (c *command) resumeAt(store *resume.Store, key string, size int64) (resume.Position, bool) {
 	if store == nil || c.cfg.FromStart {
 		return resume.Position{}, false
@@ -407,8 +407,15 @@ func (c *command) resumeAt(store *resume.Store, key string, size int64) (resume.
 	if err != nil && (c.cfg.Verbose || c.cfg.Debug) {
 		c.ui.note("play positions: %v", err)
 	}
-	if !ok || p.Finished() || p.Time <= 0 || p.Offset < 0 || p.Offset >= size {
+	if !ok || p.Finished() || p.Time <= resumeMin(p.Duration) || p.Offset < 0 || p.Offset >= size {
 		return resume.Position{}, false
 	}
 	return p, true
+}
+
+// resumeMin is how far into a film of length d the viewer must have got
+// for the next run to start there: a film left in its first seconds starts
+// from the beginning.
+func resumeMin(d time.Duration) time.Duration {
+	return min(10*time.Second, d/20)
 }
