@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -27,7 +28,8 @@ import (
 )
 
 // linkSwarm is one seeder of a film made with ffmpeg, which can leave and
-// come back on its port.
+// come back. It comes back on a new port and dials the leecher (its port
+// may have been taken meanwhile by another test).
 type linkSwarm struct {
 	path    string
 	torrent string // the .torrent file
@@ -45,15 +47,31 @@ func newLinkSwarm(t testing.TB, seconds int, rate int64) *linkSwarm {
 	path := makeMKV(t, t.TempDir(), seconds)
 	s := &linkSwarm{path: path, opts: torrenttest.SeederOptions{UploadRate: rate}}
 	s.seeder = torrenttest.NewSeeder(t, path, linkPieceLen, s.opts)
-	s.opts.MetaInfo, s.opts.Port = s.seeder.MetaInfo, s.seeder.Client.LocalPort()
+	s.opts.MetaInfo = s.seeder.MetaInfo
 	s.torrent = writeTorrent(t, t.TempDir(), "movie.torrent", s.seeder.MetaInfo)
 	return s
 }
 
-// down stops the seeder; up starts it again where it was.
+// down stops the seeder; up starts it again and has it dial the leecher
+// listening for peers on peerPort.
 func (s *linkSwarm) down() { s.seeder.Close() }
-func (s *linkSwarm) up(t *testing.T) {
+func (s *linkSwarm) up(t *testing.T, peerPort int) {
 	s.seeder = torrenttest.NewSeeder(t, s.path, linkPieceLen, s.opts)
+	s.seeder.Dial(net.JoinHostPort("127.0.0.1", strconv.Itoa(peerPort)))
+}
+
+// peerPort waits for btstream's listening event and returns the port it
+// takes peers on.
+func peerPort(t *testing.T, r *binaryRun) int {
+	t.Helper()
+	line, _ := r.waitFor(t, "the listening event", isEvent("listening"))
+	var ev struct {
+		PeerPort int `json:"peer_port"`
+	}
+	if err := json.Unmarshal([]byte(line), &ev); err != nil || ev.PeerPort == 0 {
+		t.Fatalf("listening event %s: no peer_port", line)
+	}
+	return ev.PeerPort
 }
 func (s *linkSwarm) args() []string             { return []string{"--peer", s.seeder.Addr(), s.torrent} }
 func (s *linkSwarm) infoHash() string           { return s.seeder.InfoHash() }
@@ -111,6 +129,7 @@ func TestInteropLinkStall(t *testing.T) {
 	cmd := btstreamCmd(t, tmp, append(headlessMpv(t, report, "--log-file="+mpvLog, "--msg-level=cplayer=trace"), s.args()...)...)
 	cmd.Env = append(cmd.Env, s.stateEnv(t.TempDir()))
 	r := startBinary(t, cmd)
+	port := peerPort(t, r)
 	r.waitFor(t, "the player link", isEventWith("player_link", func(ev event) bool { return ev.State == "connected" }))
 	r.waitFor(t, "a play position past 1 s", isEventWith("progress", func(ev event) bool { return ev.Position != nil && *ev.Position >= 1 }))
 	s.down()
@@ -119,7 +138,7 @@ func TestInteropLinkStall(t *testing.T) {
 	if begin.State != "begin" || begin.Position == nil || *begin.Position < 1 {
 		t.Errorf("first stall event %s: want state begin at a play position past 1 s", line)
 	}
-	s.up(t)
+	s.up(t, port)
 	line, _ = r.waitFor(t, "the stall's end", isEvent("stall"))
 	end := parseEvent(t, line)
 	if end.State != "end" || end.End == nil || end.Duration == nil || *end.Duration <= 0 || math.Abs(*end.End-end.Start-*end.Duration) > 0.01 || end.Start != begin.Start {
@@ -382,17 +401,17 @@ func TestInteropLinkLateSubtitle(t *testing.T) {
 	}
 	opts := torrenttest.SeederOptions{MetaInfo: mi}
 	s := torrenttest.NewSeeder(t, dir, linkPieceLen, opts)
-	opts.Port = s.Client.LocalPort()
 	tf := writeTorrent(t, t.TempDir(), "film.torrent", mi)
 	report, mpvLog := filepath.Join(t.TempDir(), "report"), filepath.Join(t.TempDir(), "mpv.log")
 	tmp := t.TempDir()
 	cmd := btstreamCmd(t, tmp, append(headlessMpv(t, report, "--log-file="+mpvLog, "--msg-level=cplayer=trace"), "--peer", s.Addr(), tf)...)
 	r := startBinary(t, cmd)
+	port := peerPort(t, r)
 	r.waitFor(t, "the subtitle left out", isEvent("subtitle_skipped"))
 	r.waitFor(t, "the player link", isEventWith("player_link", func(ev event) bool { return ev.State == "connected" }))
 	s.Close()
 	torrenttest.WriteFile(t, dir, "movie.srt", srtData)
-	torrenttest.NewSeeder(t, dir, linkPieceLen, opts)
+	torrenttest.NewSeeder(t, dir, linkPieceLen, opts).Dial(net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
 	line, _ := r.waitFor(t, "the subtitle added", isEvent("subtitle_added"))
 	var ev struct{ Path string }
 	if json.Unmarshal([]byte(line), &ev); ev.Path != "movie.srt" {

@@ -99,3 +99,12 @@ func (s *Seeder) Close() {
 	s.Client.Close()
 	s.sto.Close()
 }
+
+// Dial has the seeder connect to the peer at addr (host:port): a seeder
+// that comes back on a new port reaches its leecher that way, as a
+// tracker or the DHT would have it do.
+func (s *Seeder) Dial(addr string) {
+	if t, ok := s.Client.Torrent(s.MetaInfo.HashInfoBytes()); ok {
+		t.AddPeers([]torrent.PeerInfo{{Addr: torrent.StringAddr(addr), Source: torrent.PeerSourceDirect}})
+	}
+}
