@@ -29,8 +29,7 @@ type peerRecord struct {
 	since     time.Time // connected
 	lastChunk time.Time // last useful chunk, zero before the first
 	chunks    int64     // useful chunks delivered
-	asked     int64     // requests sent
-	firstAsk  time.Time // the first request sent
+	firstAsk  time.Time // the first request sent, zero before it
 	rejected  int       // live requests rejected while unchoking, since the last chunk
 	// live holds the requests outstanding: a reject of one of them is a
 	// refusal; a reject of a request we cancelled is what the fast
@@ -56,27 +55,53 @@ type dialState struct {
 	// mute: rescue drops in a row of connections that delivered nothing
 	// (see strike).
 	mute int
+	// heard: one of its closed connections delivered a useful chunk.
+	// firstAsk: the first request sent to one of its closed connections,
+	// zero before. chokes: when they choked us, within plan.FlapWindow.
+	// With the live connection's own, they make plan.Peer's Mute and
+	// Chokes, which run across connections (see history).
+	heard    bool
+	firstAsk time.Time
+	chokes   []time.Time
 }
 
 // peerBook is a torrent's peer book. The callbacks run with the client lock
 // held: they only touch the book, under its own lock.
 type peerBook struct {
-	mu    sync.Mutex
+	mu sync.Mutex
+	// peers holds the live connections' records, from PeerConnAdded to
+	// PeerConnClosed. Events of other peers (webseeds) and those that come
+	// after the close (v1.61.0 deletes a closed connection's requests
+	// after its PeerConnClosed) are not recorded.
 	peers map[*torrent.Peer]*peerRecord
 	dials map[string]*dialState
+	// hadPeers: a connection was added once. back: a connection came
+	// after none, and no re-announce has answered it yet (see takeBack).
+	hadPeers, back bool
 }
 
-// record returns p's record, made on first sight.
-func (b *peerBook) record(p *torrent.Peer, now time.Time) *peerRecord {
+// added records a new connection p; the caller holds the lock.
+func (b *peerBook) added(p *torrent.Peer, now time.Time) {
 	if b.peers == nil {
 		b.peers = make(map[*torrent.Peer]*peerRecord)
 	}
-	r := b.peers[p]
-	if r == nil {
-		r = &peerRecord{pending: make(map[int]int), waiting: make(map[int]time.Time), live: make(map[chunkKey]struct{}), choking: true, since: now}
-		b.peers[p] = r
+	if len(b.peers) == 0 {
+		b.wake(now)
+		b.back = b.back || b.hadPeers
 	}
-	return r
+	b.hadPeers = true
+	b.peers[p] = &peerRecord{pending: make(map[int]int), waiting: make(map[int]time.Time), live: make(map[chunkKey]struct{}), choking: true, since: now}
+}
+
+// takeBack reports whether a connection came after none since the last
+// call: the network is back after an outage (the first connection of the
+// torrent does not count).
+func (b *peerBook) takeBack() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	back := b.back
+	b.back = false
+	return back
 }
 
 // watchPeers installs the callbacks that keep the torrents' peer books.
@@ -90,8 +115,9 @@ func (c *Client) watchPeers(cb *torrent.Callbacks) {
 	update := func(p *torrent.Peer, f func(*peerRecord, time.Time)) {
 		if b := book(p); b != nil {
 			b.mu.Lock()
-			now := time.Now()
-			f(b.record(p, now), now)
+			if r := b.peers[p]; r != nil {
+				f(r, time.Now())
+			}
 			b.mu.Unlock()
 		}
 	}
@@ -103,10 +129,9 @@ func (c *Client) watchPeers(cb *torrent.Callbacks) {
 			}
 			r.pending[i]++
 			r.live[chunkKey{uint32(e.Index), uint32(e.Begin)}] = struct{}{}
-			if r.asked == 0 {
+			if r.firstAsk.IsZero() {
 				r.firstAsk = now
 			}
-			r.asked++
 		})
 	})
 	cb.DeletedRequest = append(cb.DeletedRequest, func(e torrent.PeerRequestEvent) {
@@ -158,9 +183,7 @@ func (c *Client) watchPeers(cb *torrent.Callbacks) {
 	cb.PeerConnAdded = append(cb.PeerConnAdded, func(pc *torrent.PeerConn) {
 		if b := book(&pc.Peer); b != nil {
 			b.mu.Lock()
-			if len(b.peers) == 0 {
-				b.wake(time.Now())
-			}
+			b.added(&pc.Peer, time.Now())
 			b.mu.Unlock()
 		}
 	})
@@ -202,8 +225,78 @@ func (b *peerBook) dropped(addr string, r *peerRecord, now time.Time) {
 	if r != nil && r.chunks > 0 && now.Sub(r.since) >= goodConnection {
 		d.attempts = 0
 	}
+	if r != nil {
+		d.heard = d.heard || r.chunks > 0
+		d.firstAsk = earliest(d.firstAsk, r.firstAsk)
+		d.chokes = append(d.chokes, r.chokes...)
+	}
+	d.chokes = slices.DeleteFunc(d.chokes, func(at time.Time) bool { return now.Sub(at) >= plan.FlapWindow })
 	d.next = now.Add(plan.Redial(d.attempts))
 	d.attempts++
+}
+
+// earliest returns the earlier of two times, a zero one being none.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
+}
+
+// history returns what plan.Liar judges of addr over its closed
+// connections and r, its live one (nil: none; "" addr: r alone): how long
+// it has been asked for chunks without delivering one (plan.Peer.Mute),
+// and how often it choked us within plan.FlapWindow (plan.Peer.Chokes).
+// The caller holds the lock.
+//
+// One history per address, not per connection: the rescue drops a
+// connection that holds a piece up, chokes us or delivers nothing within
+// 2 s (plan.Culprit), sooner than one connection is old enough to judge,
+// and dials it again; the judgement of a connection started afresh then
+// never reached plan.Liar's bars: a silent liar went through four
+// connections in a 10 s film and kept its trust, and a flapping one was
+// parked after one.
+func (b *peerBook) history(addr string, r *peerRecord, now time.Time) plan.Peer {
+	var heard bool
+	var first time.Time
+	var chokes []time.Time
+	if r != nil {
+		heard, first, chokes = r.chunks > 0, r.firstAsk, r.chokes
+	}
+	if d := b.dials[addr]; d != nil && addr != "" {
+		heard, first = heard || d.heard, earliest(first, d.firstAsk)
+		chokes = append(slices.Clip(chokes), d.chokes...)
+	}
+	var p plan.Peer
+	if !heard && !first.IsZero() {
+		p.Mute = now.Sub(first)
+	}
+	for _, at := range chokes {
+		if now.Sub(at) < plan.FlapWindow {
+			p.Chokes++
+		}
+	}
+	return p
+}
+
+// liarsAway returns the addresses, none of them connected now or shunned
+// already, that plan.Liar judges a liar's on their closed connections
+// alone: a silent or flapping peer is judged when its history says so,
+// not when it is next dialled (which the rescue's parking puts off).
+func (b *peerBook) liarsAway(now time.Time, connected map[string]bool) []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var out []string
+	for a, d := range b.dials {
+		if d.liar || connected[a] {
+			continue
+		}
+		if plan.Liar(b.history(a, nil, now)) {
+			out = append(out, a)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // know records addresses to keep dialling while the stream runs.

@@ -3,6 +3,7 @@ package torrentutil
 import (
 	"context"
 	"net"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"github.com/anacrolix/torrent"
 	"github.com/anacrolix/torrent/metainfo"
 
+	"github.com/btstream/btstream/torrentutil/plan"
 	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
@@ -272,5 +274,64 @@ func TestPeerBookStrikes(t *testing.T) {
 	}
 	if got := b.strike("10.0.0.9:1", 0); got != 0 {
 		t.Fatalf("an unknown address: %d strikes, want 0", got)
+	}
+}
+
+// A peer's history runs across its connections: a new connection of an
+// address that was asked and never answered starts where the last left
+// off, and so do the chokes; an address that delivered once is never
+// mute, whatever its later connections do; an address that lied while
+// away is judged without being dialled again.
+func TestPeerBookHistoryAcrossConnections(t *testing.T) {
+	var b peerBook
+	const silent, flapper, honest = "10.0.0.1:1", "10.0.0.2:2", "10.0.0.3:3"
+	b.know(true, silent, flapper, honest)
+	t0 := time.Unix(1000, 0)
+	b.dropped(silent, &peerRecord{since: t0, firstAsk: t0.Add(100 * time.Millisecond)}, t0.Add(2*time.Second))
+	b.dropped(flapper, &peerRecord{since: t0, firstAsk: t0, chunks: 3, chokes: []time.Time{t0, t0.Add(2 * time.Second)}}, t0.Add(3*time.Second))
+	b.dropped(honest, &peerRecord{since: t0, firstAsk: t0, lastChunk: t0, chunks: 1}, t0.Add(2*time.Second))
+
+	// New connections, asked later: the clock and the chokes are the
+	// first ones'.
+	at := t0.Add(3 * time.Second)
+	b.mu.Lock()
+	got := b.history(silent, &peerRecord{since: at, firstAsk: at}, at.Add(time.Second))
+	flaps := b.history(flapper, &peerRecord{since: at, chunks: 1, chokes: []time.Time{at.Add(time.Second)}}, at.Add(2*time.Second))
+	gotHonest := b.history(honest, &peerRecord{since: at, firstAsk: at}, at.Add(10*time.Second))
+	gotUnknown := b.history("", &peerRecord{since: at, firstAsk: at}, at.Add(time.Second))
+	b.mu.Unlock()
+	if want := 3900 * time.Millisecond; got.Mute != want {
+		t.Errorf("mute of a second silent connection = %v, want %v (from the first request on the first)", got.Mute, want)
+	}
+	if flaps.Chokes != 3 || !plan.Liar(flaps) {
+		t.Errorf("chokes over two connections = %d, want 3, a liar's", flaps.Chokes)
+	}
+	if gotHonest.Mute != 0 {
+		t.Errorf("an address that delivered once: mute %v, want 0", gotHonest.Mute)
+	}
+	if gotUnknown.Mute != time.Second {
+		t.Errorf("a connection with no listen address: mute %v, want its own 1s", gotUnknown.Mute)
+	}
+
+	// Away, not connected: judged when its history says so.
+	if got := b.liarsAway(t0.Add(4*time.Second), nil); len(got) != 0 {
+		t.Fatalf("liarsAway 3.9 s after the first request = %v, want none", got)
+	}
+	if got := b.liarsAway(t0.Add(6*time.Second), map[string]bool{silent: true}); len(got) != 0 {
+		t.Fatalf("liarsAway of a connected address = %v, want none (its connection is judged)", got)
+	}
+	if got := b.liarsAway(t0.Add(6*time.Second), nil); !slices.Equal(got, []string{silent}) {
+		t.Fatalf("liarsAway 5.9 s after = %v, want [%s]", got, silent)
+	}
+	b.shun(silent, t0.Add(time.Minute))
+	if got := b.liarsAway(t0.Add(7*time.Second), nil); len(got) != 0 {
+		t.Fatalf("liarsAway after the shun = %v, want none", got)
+	}
+	b.know(true, silent)
+	b.mu.Lock()
+	trusted := b.dials[silent].trusted
+	b.mu.Unlock()
+	if trusted {
+		t.Error("a shunned mute peer named again is trusted")
 	}
 }

@@ -31,6 +31,10 @@ const (
 	muteStrikes = 2
 	// redialEvery spaces the looks for known peers to dial again.
 	redialEvery = 500 * time.Millisecond
+	// reannounceEvery spaces re-announces (reannounce.go): each leaves the
+	// library one more announcer per tracker, and a minute after a failed
+	// attempt the library announces again by itself.
+	reannounceEvery = time.Minute
 )
 
 // rescuer is the rescue's state; only the scheduler's goroutine uses it.
@@ -40,6 +44,11 @@ type rescuer struct {
 	last       time.Time // the last rescue
 	lastRedial time.Time
 	drops      int
+	// announced: the last re-announce; announces: how many; dhtStops
+	// end the DHT announces it started.
+	announced time.Time
+	announces int
+	dhtStops  []func()
 }
 
 // step frees one held piece if it can, and dials the known peers that are
@@ -58,7 +67,41 @@ func (r *rescuer) step(now time.Time, urgent map[int]bool, pieceLen int64) {
 			waiting = waiting || underHead
 		}
 		r.redial(now, waiting)
+		if r.t.peers.takeBack() {
+			r.reannounce(now)
+		}
 	}
+}
+
+// reannounce asks the trackers and the DHT for peers at once: a
+// connection came after none, the network is back after an outage, and
+// the library would ask its trackers again only when their interval ends
+// (or a minute after an attempt failed) and the DHT after 15 minutes.
+// Peers that moved while the network was away are found only so.
+func (r *rescuer) reannounce(now time.Time) {
+	if !r.announced.IsZero() && now.Sub(r.announced) < reannounceEvery {
+		return
+	}
+	r.announced = now
+	r.announces++
+	if l := reannounceList(r.t.t.Metainfo().AnnounceList, r.announces); len(l) > 0 {
+		r.t.t.AddTrackers(l)
+	}
+	r.stopDHT()
+	for _, s := range r.t.c.cl.DhtServers() {
+		if _, stop, err := r.t.t.AnnounceToDht(s); err == nil {
+			r.dhtStops = append(r.dhtStops, stop)
+		}
+	}
+	r.t.c.log.Info("the network is back: announced again", "trackers", r.announces)
+}
+
+// stopDHT ends the DHT announces the rescue started.
+func (r *rescuer) stopDHT() {
+	for _, stop := range r.dhtStops {
+		stop()
+	}
+	r.dhtStops = nil
 }
 
 // unmask drops the liars among the connections (plan.Liar) when another
@@ -74,17 +117,27 @@ func (r *rescuer) unmask(now time.Time) {
 	for _, p := range ps {
 		serves = serves || (p.GoodPieces > 0 && !plan.Liar(p))
 	}
+	if !serves {
+		return
+	}
+	connected := make(map[string]bool)
 	for i, p := range ps {
-		if !serves || !plan.Liar(p) {
+		pc := conns[i]
+		a := listenAddr(pc)
+		if !plan.Liar(p) {
+			connected[a] = a != ""
 			continue
 		}
-		pc := conns[i]
 		r.drops++
-		if a := listenAddr(pc); a != "" {
+		if a != "" {
 			r.t.peers.shun(a, now.Add(liarAway))
 		}
 		r.t.c.log.Warn("dropped a peer that lies", "peer", pc.RemoteAddr, "client", pc.PeerClientName.Load(), "judged", p)
 		pc.Close()
+	}
+	for _, a := range r.t.peers.liarsAway(now, connected) {
+		r.t.c.log.Warn("a peer that lied on its closed connections is not trusted again", "peer", a)
+		r.t.peers.shun(a, now.Add(liarAway))
 	}
 }
 
@@ -107,10 +160,12 @@ func (r *rescuer) free(now time.Time, held []int) {
 // (-1: none).
 func (r *rescuer) judge(now time.Time, conns []*torrent.PeerConn, piece int) []plan.Peer {
 	ps := make([]plan.Peer, len(conns))
+	addrs := make([]string, len(conns))
 	// What the library knows first, without the book's lock: the library
 	// takes its client lock, which its callbacks hold while they wait for
 	// the book's.
 	for i, pc := range conns {
+		addrs[i] = listenAddr(pc)
 		st := pc.Stats()
 		ps[i] = plan.Peer{
 			HasPiece:   piece >= 0 && pc.PeerPieces().Contains(uint32(piece)),
@@ -139,15 +194,8 @@ func (r *rescuer) judge(now time.Time, conns []*torrent.PeerConn, piece int) []p
 				p.PieceIdle = now.Sub(w)
 			}
 			p.Rejected = rec.rejected
-			p.Asked = rec.asked
-			if rec.asked > 0 {
-				p.AskedFor = now.Sub(rec.firstAsk)
-			}
-			for _, at := range rec.chokes {
-				if now.Sub(at) < plan.FlapWindow {
-					p.Chokes++
-				}
-			}
+			h := b.history(addrs[i], rec, now)
+			p.Mute, p.Chokes = h.Mute, h.Chokes
 		}
 		ps[i] = p
 	}

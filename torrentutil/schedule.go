@@ -39,6 +39,7 @@ func (t *Torrent) Schedule(ctx context.Context) error {
 	defer t.scheduled.Store(false)
 	s := &scheduler{t: t, boosted: make(map[int]torrent.PiecePriority), cursor: make(map[*File]int)}
 	s.rescue.t = t
+	defer s.rescue.stopDHT()
 	// A file's own priority would make all its pieces requestable.
 	for _, f := range t.opened() {
 		f.f.SetPriority(torrent.PiecePriorityNone)

@@ -97,10 +97,14 @@ type Peer struct {
 	Rejected int
 	// Chokes is how many times it choked us within the last FlapWindow.
 	Chokes int
-	// Asked is how many requests it was sent since it connected;
-	// AskedFor is how long ago the first was.
-	Asked    int64
-	AskedFor time.Duration
+	// Mute is how long its address has been asked for chunks without
+	// answering one: since the first request to any of its connections,
+	// while none of them ever delivered a useful chunk; zero once one
+	// did, or before the first request. It spans connections because the
+	// rescue drops a peer that holds a piece up and sends nothing within
+	// seconds (Culprit), before one connection is old enough to judge,
+	// and dials it again.
+	Mute time.Duration
 	// BadPieces and GoodPieces count the pieces it sent data of that
 	// failed and passed their hash check.
 	BadPieces, GoodPieces int64
@@ -172,9 +176,11 @@ func Culprit(ps []Peer) (int, bool) {
 // its queue overflows, and turns its choke at most once per rechoke round
 // (10 s in most clients, 15 s in libtorrent).
 const (
-	// mute: a peer first asked for chunks this long ago that has not
-	// delivered one. (Its requests may be gone: the library takes them
-	// over when another peer runs dry.)
+	// mute: a peer first asked for chunks this long ago, on any of its
+	// connections, that has not delivered one on any. (Its requests may
+	// be gone: the library takes them over when another peer runs dry,
+	// and the rescue drops the connection.) A peer that delivered once is
+	// never mute: an outage silences honest peers too.
 	mute = 5 * time.Second
 	// refusals: a peer that unchokes us and rejected this many requests
 	// in a row, with no chunk between.
@@ -194,11 +200,12 @@ const (
 
 // Liar reports whether the peer lies about what it serves: it holds
 // requests and never delivers, rejects what it says it would serve, chokes
-// and unchokes us over and over, or sends only data that fails its check. A liar is dropped and not dialled
-// again; a slow peer that delivers is never one.
+// and unchokes us over and over, or sends only data that fails its check.
+// A liar is dropped and not dialled again; a slow peer that delivers is
+// never one.
 func Liar(p Peer) bool {
 	switch {
-	case p.Delivered == 0 && p.Asked > 0 && p.AskedFor >= mute:
+	case p.Mute >= mute:
 		return true
 	case p.Rejected >= refusals && !p.Choking:
 		return true

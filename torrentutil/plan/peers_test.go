@@ -90,18 +90,19 @@ func TestLiar(t *testing.T) {
 		p    Peer
 		want bool
 	}{
-		{"asked 5 s ago, not one chunk", Peer{Asked: 40, AskedFor: 5 * sec, Age: 5 * sec}, true},
-		{"connected long ago, asked lately, not one chunk yet", Peer{Asked: 40, AskedFor: 4 * sec, Age: time.Minute}, false},
-		{"slow but delivers", Peer{Asked: 400, Delivered: 3, Age: time.Minute, Idle: 4 * sec}, false},
+		{"asked 5 s ago, not one chunk", Peer{Mute: 5 * sec, Age: 5 * sec}, true},
+		{"connected long ago, asked lately, not one chunk yet", Peer{Mute: 4 * sec, Age: time.Minute}, false},
+		{"a new connection, mute on its earlier ones", Peer{Mute: 5 * sec, Age: sec}, true},
+		{"slow but delivers", Peer{Delivered: 3, Age: time.Minute, Idle: 4 * sec}, false},
 		{"never asked: nothing to hold against it", Peer{Age: time.Minute}, false},
-		{"rejects while unchoking", Peer{Rejected: 8, Asked: 8, Delivered: 100, Age: time.Minute}, true},
-		{"rejected a few", Peer{Rejected: 3, Asked: 8, Delivered: 100, Age: time.Minute}, false},
+		{"rejects while unchoking", Peer{Rejected: 8, Delivered: 100, Age: time.Minute}, true},
+		{"rejected a few", Peer{Rejected: 3, Delivered: 100, Age: time.Minute}, false},
 		{"rejects, then chokes: an honest choke", Peer{Rejected: 8, Choking: true, Delivered: 100, Age: time.Minute}, false},
 		{"choked three times within the window", Peer{Chokes: 3, Delivered: 100, Age: time.Minute}, true},
 		{"a rechoke round's choke", Peer{Chokes: 1, Delivered: 100, Age: time.Minute}, false},
-		{"every piece it sent failed", Peer{BadPieces: 2, Delivered: 30, Asked: 30, Age: 3 * sec}, true},
-		{"shared a failed piece with a liar, passed others", Peer{BadPieces: 2, GoodPieces: 5, Delivered: 100, Asked: 100, Age: 3 * sec}, false},
-		{"one failed piece", Peer{BadPieces: 1, Delivered: 16, Asked: 16, Age: 3 * sec}, false},
+		{"every piece it sent failed", Peer{BadPieces: 2, Delivered: 30, Age: 3 * sec}, true},
+		{"shared a failed piece with a liar, passed others", Peer{BadPieces: 2, GoodPieces: 5, Delivered: 100, Age: 3 * sec}, false},
+		{"one failed piece", Peer{BadPieces: 1, Delivered: 16, Age: 3 * sec}, false},
 	}
 	for _, tc := range tests {
 		if got := Liar(tc.p); got != tc.want {
