@@ -4,12 +4,16 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/anacrolix/torrent"
 
 	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
@@ -272,13 +276,39 @@ func (fm *film) outage(tb testing.TB, gap time.Duration) time.Duration {
 	time.Sleep(gap - time.Since(down)) // the outage itself, not a synchronisation
 	before := fm.tt.stats().BytesRead
 	for i, port := range ports {
-		fm.honest[i] = torrenttest.NewSeeder(tb, fm.path, filmPieceLen, torrenttest.SeederOptions{UploadRate: int64(fm.share * filmBitrate), Port: port})
+		opts := torrenttest.SeederOptions{UploadRate: int64(fm.share * filmBitrate), Port: port}
+		if !portFree(port) {
+			opts.Port = 0
+		}
+		fm.honest[i] = torrenttest.NewSeeder(tb, fm.path, filmPieceLen, opts)
+		if opts.Port == 0 {
+			// Its port was taken while it was away: by another test, or
+			// by the leecher's own dial of it (a TCP self-connect, which
+			// the library then never dials again). It comes back on a
+			// new port and dials the leecher, as a tracker would have it
+			// do. Otherwise the play would wait for the deadline (a
+			// failure seen once under load).
+			tb.Logf("seeder %d: port %d taken; back on %d, dialling the leecher", i, port, fm.honest[i].Client.LocalPort())
+			if t, ok := fm.honest[i].Client.Torrent(fm.honest[i].MetaInfo.HashInfoBytes()); ok {
+				t.AddPeers([]torrent.PeerInfo{{Addr: torrent.StringAddr(net.JoinHostPort("127.0.0.1", strconv.Itoa(fm.c.cl.LocalPort()))), Source: torrent.PeerSourceDirect}})
+			}
+		}
 	}
 	back := time.Now()
 	if !fm.until(func() bool { return fm.tt.stats().BytesRead > before }) {
 		return 0
 	}
 	return time.Since(back)
+}
+
+// portFree reports whether a seeder could listen on port of 127.0.0.1.
+func portFree(port int) bool {
+	l, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
 }
 
 // After every seeder left and came back on the same ports, the player that
