@@ -105,7 +105,7 @@ func (fm *film) play(tb testing.TB, ctx context.Context, verified bool) []byte {
 	}()
 	defer func() { stop(); <-done }()
 	if err := fm.f.WaitReady(ctx, rule); err != nil {
-		tb.Fatal(err)
+		tb.Fatalf("wait for the start: %v\n%s", err, fm.status())
 	}
 	open := fm.f.Open
 	if verified {

@@ -69,10 +69,11 @@ type dialState struct {
 // held: they only touch the book, under its own lock.
 type peerBook struct {
 	mu sync.Mutex
-	// peers holds the live connections' records, from PeerConnAdded to
-	// PeerConnClosed. Events of other peers (webseeds) and those that come
-	// after the close (v1.61.0 deletes a closed connection's requests
-	// after its PeerConnClosed) are not recorded.
+	// peers holds the live connections' records, from PeerConnAdded (or
+	// their first event, for a connection added before the torrent was
+	// in the client's map) to PeerConnClosed. A request deleted after the
+	// close (v1.61.0 deletes a closed connection's requests after its
+	// PeerConnClosed) makes no record.
 	peers map[*torrent.Peer]*peerRecord
 	dials map[string]*dialState
 	// hadPeers: a connection was added once. back: a connection came
@@ -90,7 +91,12 @@ func (b *peerBook) added(p *torrent.Peer, now time.Time) {
 		b.back = b.back || b.hadPeers
 	}
 	b.hadPeers = true
-	b.peers[p] = &peerRecord{pending: make(map[int]int), waiting: make(map[int]time.Time), live: make(map[chunkKey]struct{}), choking: true, since: now}
+	b.peers[p] = newRecord(now)
+}
+
+// newRecord is the record of a connection made at now.
+func newRecord(now time.Time) *peerRecord {
+	return &peerRecord{pending: make(map[int]int), waiting: make(map[int]time.Time), live: make(map[chunkKey]struct{}), choking: true, since: now}
 }
 
 // takeBack reports whether a connection came after none since the last
@@ -112,17 +118,30 @@ func (c *Client) watchPeers(cb *torrent.Callbacks) {
 		}
 		return nil
 	}
-	update := func(p *torrent.Peer, f func(*peerRecord, time.Time)) {
+	// update applies f to p's record; create: make one if there is none.
+	// Only a connection's own events create (a request sent, a message
+	// read): a deleted request can come after the close, and a webseed
+	// delivers data but is no connection.
+	update := func(p *torrent.Peer, create bool, f func(*peerRecord, time.Time)) {
 		if b := book(p); b != nil {
 			b.mu.Lock()
-			if r := b.peers[p]; r != nil {
-				f(r, time.Now())
+			now := time.Now()
+			r := b.peers[p]
+			if r == nil && create {
+				if b.peers == nil {
+					b.peers = make(map[*torrent.Peer]*peerRecord)
+				}
+				r = newRecord(now)
+				b.peers[p] = r
+			}
+			if r != nil {
+				f(r, now)
 			}
 			b.mu.Unlock()
 		}
 	}
 	cb.SentRequest = append(cb.SentRequest, func(e torrent.PeerRequestEvent) {
-		update(e.Peer, func(r *peerRecord, now time.Time) {
+		update(e.Peer, true, func(r *peerRecord, now time.Time) {
 			i := int(e.Index)
 			if r.pending[i] == 0 {
 				r.waiting[i] = now
@@ -135,7 +154,7 @@ func (c *Client) watchPeers(cb *torrent.Callbacks) {
 		})
 	})
 	cb.DeletedRequest = append(cb.DeletedRequest, func(e torrent.PeerRequestEvent) {
-		update(e.Peer, func(r *peerRecord, _ time.Time) {
+		update(e.Peer, false, func(r *peerRecord, _ time.Time) {
 			delete(r.live, chunkKey{uint32(e.Index), uint32(e.Begin)})
 			if i := int(e.Index); r.pending[i] > 1 {
 				r.pending[i]--
@@ -146,7 +165,7 @@ func (c *Client) watchPeers(cb *torrent.Callbacks) {
 		})
 	})
 	cb.ReceivedUsefulData = append(cb.ReceivedUsefulData, func(e torrent.ReceivedUsefulDataEvent) {
-		update(e.Peer, func(r *peerRecord, now time.Time) {
+		update(e.Peer, false, func(r *peerRecord, now time.Time) {
 			r.lastChunk = now
 			r.chunks++
 			r.rejected = 0
@@ -161,7 +180,7 @@ func (c *Client) watchPeers(cb *torrent.Callbacks) {
 		}
 		switch m.Type {
 		case pp.Choke, pp.Unchoke:
-			update(&pc.Peer, func(r *peerRecord, now time.Time) {
+			update(&pc.Peer, true, func(r *peerRecord, now time.Time) {
 				choke := m.Type == pp.Choke
 				if choke && !r.choking {
 					r.chokes = append(r.chokes, now)
@@ -173,7 +192,7 @@ func (c *Client) watchPeers(cb *torrent.Callbacks) {
 			})
 		case pp.Reject:
 			// Before the library handles it: a live request is still live.
-			update(&pc.Peer, func(r *peerRecord, _ time.Time) {
+			update(&pc.Peer, true, func(r *peerRecord, _ time.Time) {
 				if _, ok := r.live[chunkKey{uint32(m.Index), uint32(m.Begin)}]; ok && !r.choking {
 					r.rejected++
 				}
