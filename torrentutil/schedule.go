@@ -95,8 +95,24 @@ func (s *scheduler) step(now time.Time, discover func(*File)) {
 			continue
 		}
 		claims = append(claims, c)
+		starting := !f.started.Load()
 		for _, w := range c.Windows {
-			if i := f.g.Piece(w.Pos); w.Pos < f.g.Size && t.missingOf(i) > 0 {
+			if w.Pos >= f.g.Size {
+				continue
+			}
+			i := f.g.Piece(w.Pos)
+			if starting {
+				// Before playback the start waits on the first missing
+				// piece of its window, not on the one at its first byte:
+				// the rescue watches that one as under a head, so that
+				// connections asleep with it to ask for are woken
+				// (plan.Culprit). Seen once under load: the first two
+				// pieces in, both seeders idle with nothing asked, and
+				// the start waited a minute.
+				for end := f.g.Piece(min(w.Pos+w.Reach, f.g.Size) - 1); i < end && t.missingOf(i) == 0; i++ {
+				}
+			}
+			if t.missingOf(i) > 0 {
 				urgent[i] = true
 			}
 		}
