@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/anacrolix/torrent"
-
 	"github.com/btstream/btstream/torrentutil/torrenttest"
 )
 
@@ -289,9 +287,7 @@ func (fm *film) outage(tb testing.TB, gap time.Duration) time.Duration {
 			// do. Otherwise the play would wait for the deadline (a
 			// failure seen once under load).
 			tb.Logf("seeder %d: port %d taken; back on %d, dialling the leecher", i, port, fm.honest[i].Client.LocalPort())
-			if t, ok := fm.honest[i].Client.Torrent(fm.honest[i].MetaInfo.HashInfoBytes()); ok {
-				t.AddPeers([]torrent.PeerInfo{{Addr: torrent.StringAddr(net.JoinHostPort("127.0.0.1", strconv.Itoa(fm.c.cl.LocalPort()))), Source: torrent.PeerSourceDirect}})
-			}
+			fm.honest[i].Dial(net.JoinHostPort("127.0.0.1", strconv.Itoa(fm.c.cl.LocalPort())))
 		}
 	}
 	back := time.Now()
