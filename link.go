@@ -106,7 +106,6 @@ type follower struct {
 	osdAt     time.Time
 	seeking   bool
 	buffering float64      // mpv's cache-buffering-state: percent of what it waits for
-	eof       bool         // mpv reached the end of the entry playing
 	fetched   map[int]bool // playlist entries whose start was fetched ahead
 }
 
