@@ -379,11 +379,13 @@ func (c *command) warnSpace(s *session, f *torrentutil.File) {
 	}
 }
 
-// resumeStore opens where play positions are remembered, for a player: the
-// state folder (resume.Dir). It is nil for the other consumers, which
-// cannot start where the viewer stopped, and when there is no state folder.
+// resumeStore opens where play positions are remembered, for mpv or VLC:
+// the state folder (resume.Dir). It is nil for the other consumers and
+// players, which cannot start where the viewer stopped, for a player told
+// where to start by the user (--player-arg=--start=…), and when there is
+// no state folder.
 func (c *command) resumeStore(cons consumer) *resume.Store {
-	if _, ok := cons.(*playerConsumer); !ok {
+	if pc, ok := cons.(*playerConsumer); !ok || !pc.p.StartsAt() {
 		return nil
 	}
 	dir, err := resume.Dir(c.d.getenv)

@@ -173,6 +173,14 @@ func seconds(d time.Duration) string {
 
 // userOption reports whether args, before a "--" that ends the options, set the option name,
 // in any of the forms --name=V, -name=V, --name V and -name V.
+// StartsAt reports whether p starts playback where Media.Start says: mpv or
+// VLC, unless the user's Args set the start themselves (mpv --start, VLC
+// --start-time).
+func (p Player) StartsAt() bool {
+	opt, ok := map[string]string{MPV: "start", VLC: "start-time"}[p.Name]
+	return ok && !userOption(p.Args, opt)
+}
+
 func userOption(args []string, name string) bool {
 	for _, a := range args {
 		if a == "--" {

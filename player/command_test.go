@@ -245,3 +245,24 @@ func TestVLCSlaveRelativeHashPath(t *testing.T) {
 		t.Errorf("vlcSlave(plain) = %q, want it unchanged", got)
 	}
 }
+
+// Only mpv and VLC start where they are told, and not when the user's
+// arguments say where.
+func TestStartsAt(t *testing.T) {
+	tests := []struct {
+		p    Player
+		want bool
+	}{
+		{Player{Name: MPV}, true},
+		{Player{Name: VLC}, true},
+		{Player{Path: "/usr/bin/totem"}, false},
+		{Player{Name: MPV, Args: []string{"--start=50%"}}, false},
+		{Player{Name: MPV, Args: []string{"--start-time=5"}}, true}, // not an mpv option
+		{Player{Name: VLC, Args: []string{"--start-time=5"}}, false},
+	}
+	for _, tc := range tests {
+		if got := tc.p.StartsAt(); got != tc.want {
+			t.Errorf("%+v.StartsAt() = %v, want %v", tc.p, got, tc.want)
+		}
+	}
+}
