@@ -48,25 +48,9 @@ const startupTimeout = 60 * time.Second
 // a hung daemon from blocking a readiness poll past startupTimeout.
 var apiClient = &http.Client{Timeout: 5 * time.Second}
 
-// requireTools skips the test unless every named program is on PATH. Under CI=true
-// a missing program is a failure instead, so CI can never silently skip interop.
-func requireTools(t testing.TB, names ...string) {
-	t.Helper()
-	var missing []string
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			missing = append(missing, n)
-		}
-	}
-	if len(missing) == 0 {
-		return
-	}
-	msg := "interop: missing programs: " + strings.Join(missing, ", ") + " (.ci/run installs them)"
-	if os.Getenv("CI") == "true" {
-		t.Fatal(msg + "; CI=true forbids skipping")
-	}
-	t.Skip(msg)
-}
+// requireTools skips the test unless every named program is on PATH; under
+// CI=true a missing program fails it instead (torrenttest.RequireTools).
+var requireTools = torrenttest.RequireTools
 
 // makeMP4 writes dir/movie.mp4: H.264 640x360 at ~1 Mbit/s plus AAC, seconds long,
 // with the moov atom at the end (no +faststart). With a given ffmpeg build the bytes

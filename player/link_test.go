@@ -43,6 +43,19 @@ func accept(t *testing.T, ln net.Listener) <-chan net.Conn {
 	return ch
 }
 
+// connected returns a Link and the stand-in for mpv's end of it.
+func connected(t *testing.T) (*Link, net.Conn) {
+	t.Helper()
+	ln, path := listen(t)
+	conns := accept(t, ln)
+	l := dial(t, path)
+	c := <-conns
+	if c == nil {
+		t.Fatal("accept failed")
+	}
+	return l, c
+}
+
 // dial connects a Link to path, failing the test after guard; closed at cleanup.
 func dial(t *testing.T, path string) *Link {
 	t.Helper()
@@ -90,13 +103,7 @@ func drain(t *testing.T, l *Link) {
 // The link sends commands as mpv's JSON lines, delivers events and property changes (not
 // replies, not garbage, not an oversized line), and closes Messages when mpv goes.
 func TestLinkProtocol(t *testing.T) {
-	ln, path := listen(t)
-	conns := accept(t, ln)
-	l := dial(t, path)
-	c := <-conns
-	if c == nil {
-		t.Fatal("accept failed")
-	}
+	l, c := connected(t)
 	if err := c.SetDeadline(time.Now().Add(guard)); err != nil {
 		t.Fatal(err)
 	}
@@ -185,13 +192,7 @@ func TestLinkProtocol(t *testing.T) {
 // A consumer that never reads Messages does not stop the reader: what does not fit is dropped
 // and counted, and the reader ends when mpv goes.
 func TestLinkSlowConsumer(t *testing.T) {
-	ln, path := listen(t)
-	conns := accept(t, ln)
-	l := dial(t, path)
-	c := <-conns
-	if c == nil {
-		t.Fatal("accept failed")
-	}
+	l, c := connected(t)
 	const extra = 500
 	var b strings.Builder
 	for range linkBuffer + extra {
@@ -217,12 +218,7 @@ func TestLinkSlowConsumer(t *testing.T) {
 // An mpv that accepts and never reads cannot block a write for long: once the socket's buffers
 // are full, the write fails at its deadline and the link is closed.
 func TestLinkWriteDeadline(t *testing.T) {
-	ln, path := listen(t)
-	conns := accept(t, ln)
-	l := dial(t, path)
-	if c := <-conns; c == nil { // held open, never read
-		t.Fatal("accept failed")
-	}
+	l, _ := connected(t) // the stand-in for mpv is held open, never read
 	text := strings.Repeat("x", 256<<10)
 	var err error
 	for i := 0; err == nil; i++ {
@@ -245,12 +241,7 @@ func TestLinkWriteDeadline(t *testing.T) {
 
 // Close ends the reader, closes Messages and makes writes fail, while mpv is still there.
 func TestLinkClose(t *testing.T) {
-	ln, path := listen(t)
-	conns := accept(t, ln)
-	l := dial(t, path)
-	if c := <-conns; c == nil {
-		t.Fatal("accept failed")
-	}
+	l, _ := connected(t)
 	if err := l.Close(); err != nil {
 		t.Fatal(err)
 	}

@@ -233,14 +233,7 @@ const goodConnection = 30 * time.Second
 // dropped schedules a new dial of addr, whose connection r closed: soon
 // after a good connection, later after each failure in a row.
 func (b *peerBook) dropped(addr string, r *peerRecord, now time.Time) {
-	if b.dials == nil {
-		b.dials = make(map[string]*dialState)
-	}
-	d := b.dials[addr]
-	if d == nil {
-		d = &dialState{}
-		b.dials[addr] = d
-	}
+	d := b.dialOf(addr)
 	if r != nil && r.chunks > 0 && now.Sub(r.since) >= goodConnection {
 		d.attempts = 0
 	}
@@ -334,11 +327,9 @@ func (b *peerBook) know(trusted bool, addrs ...string) {
 	}
 }
 
-// shun marks addr as a liar's: never trusted again, and not dialled
-// before until.
-func (b *peerBook) shun(addr string, until time.Time) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
+// dialOf returns addr's dial state, made empty if there is none. It is
+// called with b.mu held.
+func (b *peerBook) dialOf(addr string) *dialState {
 	if b.dials == nil {
 		b.dials = make(map[string]*dialState)
 	}
@@ -347,6 +338,15 @@ func (b *peerBook) shun(addr string, until time.Time) {
 		d = &dialState{}
 		b.dials[addr] = d
 	}
+	return d
+}
+
+// shun marks addr as a liar's: never trusted again, and not dialled
+// before until.
+func (b *peerBook) shun(addr string, until time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	d := b.dialOf(addr)
 	d.liar, d.trusted = true, false
 	d.next, d.parked = until, until
 }

@@ -38,8 +38,7 @@ func TestInteropOffsetAtFollowsIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := torrenttest.NewSeeder(t, path, 16<<10, torrenttest.SeederOptions{})
-	tt := addFromSeeder(t, newTestClient(t, Config{}), s)
-	f, _ := tt.File(0)
+	_, f := firstFile(t, newTestClient(t, Config{}), s)
 	stream(t, f, StartRule{Want: 16 << 10})
 	eventually(t, "the seek index is read", func() bool { return f.seekIndex(time.Now()) != nil })
 	for at := time.Duration(0); at <= 21*time.Second; at += 250 * time.Millisecond {

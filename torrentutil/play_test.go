@@ -16,8 +16,7 @@ func TestSetPlayFetchesAnnouncedSeek(t *testing.T) {
 	const pieceLen = 64 << 10
 	data := torrenttest.Pattern(16 << 20)
 	s := newTestSeeder(t, "movie.mkv", data, pieceLen, Config{})
-	tt := addFromSeeder(t, newTestClient(t, Config{}), s)
-	f, _ := tt.File(0)
+	tt, f := firstFile(t, newTestClient(t, Config{}), s)
 	schedule(t, tt)
 	bitrate, _ := f.bitrate(time.Now(), nil)
 	at := time.Duration(float64(len(data)/2) / bitrate * float64(time.Second))
@@ -48,8 +47,7 @@ func TestPlayWindows(t *testing.T) {
 	const pieceLen = 64 << 10
 	data := torrenttest.Pattern(32 << 20)
 	s := newTestSeeder(t, "movie.mkv", data, pieceLen, Config{})
-	tt := addFromSeeder(t, newTestClient(t, Config{}), s)
-	f, _ := tt.File(0)
+	_, f := firstFile(t, newTestClient(t, Config{}), s)
 	// Fetch the first 4 MiB, with no scheduler: the bytes between play
 	// and head are in there, and nothing past the reader's read-ahead.
 	r, err := f.Open(deadline(t))
@@ -104,8 +102,7 @@ func TestStartRuleFrom(t *testing.T) {
 	const pieceLen = 64 << 10
 	data := torrenttest.Pattern(8 << 20)
 	s := newTestSeeder(t, "movie.mkv", data, pieceLen, Config{})
-	tt := addFromSeeder(t, newTestClient(t, Config{}), s)
-	f, _ := tt.File(0)
+	tt, f := firstFile(t, newTestClient(t, Config{}), s)
 	rule := StartRule{Want: 256 << 10, From: 5 << 20, Exact: true}
 	stream(t, f, rule)
 	if err := f.WaitReady(deadline(t), rule); err != nil {
